@@ -1,0 +1,107 @@
+"""The ``pickledbd`` command: ``pickledbd [config file] [--directive value ...]``."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import time
+
+USAGE = """Usage: pickledbd [/path/to/pickledbd.conf] [--directive value ...]
+       pickledbd --version
+       pickledbd --help
+
+Serves the Redis protocol on 127.0.0.1:6379, keeping data in ./dump.json.
+Directives are redis.conf's: --port, --bind (several addresses), --dir,
+--dbfilename (.json, or .sqlite3 for the SQLite store), --save "<secs> <changes> ...",
+--databases, --requirepass, --maxclients, --timeout, --loglevel, --logfile,
+--pidfile, --unixsocket, --protected-mode, ...
+
+Examples:
+       pickledbd
+       pickledbd --port 7777 --dir /var/lib/pickledbd
+       pickledbd /etc/pickledbd.conf --loglevel verbose
+"""
+
+_LEVELS = {"debug": logging.DEBUG, "verbose": logging.INFO, "notice": logging.INFO,
+           "warning": logging.WARNING, "nothing": logging.CRITICAL + 10}
+
+
+class _RedisStyle(logging.Formatter):
+    """``pid:M 26 Nov 2026 16:46:04.123 * message``, as redis-server logs."""
+
+    marks = {logging.DEBUG: ".", logging.INFO: "*", logging.WARNING: "#", logging.ERROR: "#"}
+
+    def format(self, record):
+        t = time.strftime("%d %b %Y %H:%M:%S", time.localtime(record.created))
+        msg = "%d:M %s.%03d %s %s" % (os.getpid(), t, record.msecs, self.marks.get(record.levelno, "#"),
+                                      record.getMessage())
+        if record.exc_info:
+            msg += "\n" + self.formatException(record.exc_info)
+        return msg
+
+
+def setup_logging(config) -> None:
+    handler = (logging.FileHandler(config.logfile) if config.logfile
+               else logging.StreamHandler(sys.stdout))
+    handler.setFormatter(_RedisStyle())
+    log = logging.getLogger("pickledbd")
+    log.handlers[:] = [handler]
+    log.setLevel(_LEVELS[config.loglevel])
+    log.propagate = False
+
+
+def _install_loop_policy() -> str:
+    try:
+        import uvloop
+    except ImportError:
+        return "asyncio"
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return "uvloop"
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    from . import __version__
+    if argv and argv[0] in ("-v", "--version"):
+        print("pickledbd v=%s (Redis protocol, compatible with Redis 7.2)" % __version__)
+        return
+    if argv and argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return
+    from .config import ConfigError, parse_args
+    try:
+        config = parse_args(argv)
+    except ConfigError as e:
+        sys.stderr.write("%s\n" % e)
+        sys.exit(1)
+    setup_logging(config)
+    loop_name = _install_loop_policy()
+    sys.exit(asyncio.run(_serve(config, loop_name)))
+
+
+async def _serve(config, loop_name: str) -> int:
+    from .errors import PickleDBError
+    from .server import Server
+    log = logging.getLogger("pickledbd")
+    server = Server(config)
+    log.info("pickledbd %s starting, pid=%d, event loop %s", __import__("pickledbd").__version__,
+             os.getpid(), loop_name)
+    try:
+        await server.start()
+    except (OSError, PickleDBError, ValueError) as e:
+        log.error("%s", e)
+        sys.stderr.write("pickledbd: %s\n" % e)
+        return 1
+    if config.pidfile:
+        with open(config.pidfile, "w") as f:
+            f.write("%d\n" % os.getpid())
+    try:
+        await server.stopped
+    finally:
+        if config.pidfile:
+            try:
+                os.unlink(config.pidfile)
+            except OSError:
+                pass
+    return 0

@@ -1,0 +1,127 @@
+"""Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET."""
+from __future__ import annotations
+
+from ..resp import OK, PONG, RedisError, Status
+from .registry import command
+from .util import parse_int
+
+
+@command("ping")
+def ping(c, args):
+    if len(args) > 2:
+        raise RedisError("ERR wrong number of arguments for 'ping' command")
+    if c.resp == 2 and (c.subscriptions or c.psubscriptions):
+        return ["pong", args[1] if len(args) == 2 else ""]
+    return PONG if len(args) == 1 else args[1]
+
+
+@command("echo")
+def echo(c, args):
+    return args[1]
+
+
+@command("quit")
+def quit_(c, args):
+    c.closing = True
+    return OK
+
+
+@command("select")
+def select(c, args):
+    try:
+        index = parse_int(args[1])
+    except RedisError:
+        raise RedisError("ERR value is not an integer or out of range") from None
+    if not 0 <= index < len(c.ks.dbs):
+        raise RedisError("ERR DB index is out of range")
+    c.db = c.ks.dbs[index]
+    return OK
+
+
+def _check_password(c, user: str, password: str) -> None:
+    required = c.server.config.requirepass
+    if user != "default" or not required or password != required:
+        if not required and user == "default":
+            return
+        raise RedisError("WRONGPASS invalid username-password pair or user is disabled.")
+
+
+@command("auth")
+def auth(c, args):
+    if len(args) > 3:
+        raise RedisError("ERR syntax error")
+    if len(args) == 2 and not c.server.config.requirepass:
+        raise RedisError("ERR AUTH <password> called without any password configured for the "
+                         "default user. Are you sure your configuration is correct?")
+    user, password = ("default", args[1]) if len(args) == 2 else (args[1], args[2])
+    _check_password(c, user, password)
+    c.authenticated = True
+    c.update_special()
+    return OK
+
+
+@command("hello")
+def hello(c, args):
+    from ..server import REDIS_VERSION
+    version = None
+    i = 1
+    if len(args) > 1:
+        try:
+            version = parse_int(args[1])
+        except RedisError:
+            raise RedisError("ERR Protocol version is not an integer or out of range") from None
+        if version not in (2, 3):
+            raise RedisError("NOPROTO unsupported protocol version")
+        i = 2
+    setname = None
+    while i < len(args):
+        opt = args[i].upper()
+        if opt == "AUTH" and i + 2 < len(args):
+            _check_password(c, args[i + 1], args[i + 2])
+            c.authenticated = True
+            i += 3
+        elif opt == "SETNAME" and i + 1 < len(args):
+            setname = args[i + 1]
+            _valid_name(setname)
+            i += 2
+        else:
+            raise RedisError("ERR Syntax error in HELLO option '%s'" % args[i])
+    if not c.authenticated:
+        raise RedisError("NOAUTH HELLO must be called with the client already authenticated, "
+                         "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
+                         "authenticate the client and select the RESP protocol version at the same time")
+    if setname is not None:
+        c.name = setname
+    if version is not None:
+        c.set_protocol(version)
+    c.update_special()
+    return {"server": "redis", "version": REDIS_VERSION, "proto": c.resp, "id": c.id,
+            "mode": "standalone", "role": "master", "modules": []}
+
+
+def _valid_name(name: str) -> None:
+    for ch in name:
+        if ch < "!" or ch > "~":
+            raise RedisError("ERR Client names cannot contain spaces, newlines or special characters.")
+
+
+@command("reset")
+def reset(c, args):
+    server = c.server
+    if c.multi is not None:
+        c.multi = None
+        c.multi_error = False
+    if c.watching:
+        server.unwatch_all(c) if hasattr(server, "unwatch_all") else None
+    if server.pubsub is not None:
+        server.pubsub.forget(c)
+    if c.monitor and c in server.monitors:
+        server.monitors.remove(c)
+        c.monitor = False
+    c.db = c.ks.dbs[0]
+    c.set_protocol(2)
+    c.name = ""
+    c.no_evict = c.no_touch = False
+    c.authenticated = not server.config.requirepass
+    c.update_special()
+    return Status("RESET")

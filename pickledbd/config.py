@@ -1,0 +1,275 @@
+"""Configuration: redis.conf-style directives from a file and/or ``--name value`` flags.
+
+One table (``DIRECTIVES``) defines every directive, its default and how its value is
+parsed; the same table serves the config file, the command line and CONFIG GET/SET.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+
+from .resp import RedisError
+
+
+class ConfigError(Exception):
+    """A bad config file line or flag; the message is what the user sees."""
+
+
+def _yesno(v: str) -> str:
+    v = v.lower()
+    if v not in ("yes", "no"):
+        raise ValueError("argument must be 'yes' or 'no'")
+    return v
+
+
+def _int(lo=None, hi=None):
+    def parse(v: str) -> int:
+        n = _memory(v)
+        if (lo is not None and n < lo) or (hi is not None and n > hi):
+            raise ValueError("argument must be between %s and %s inclusive" % (lo, hi))
+        return n
+    return parse
+
+
+_UNITS = {"k": 1000, "kb": 1024, "m": 1000 ** 2, "mb": 1024 ** 2, "g": 1000 ** 3, "gb": 1024 ** 3}
+
+
+def _memory(v: str) -> int:
+    low = v.lower()
+    for unit in ("kb", "mb", "gb", "k", "m", "g"):
+        if low.endswith(unit) and low[:-len(unit)].lstrip("-").isdigit():
+            return int(low[:-len(unit)]) * _UNITS[unit]
+    try:
+        return int(v)
+    except ValueError:
+        raise ValueError("argument couldn't be parsed into an integer") from None
+
+
+def _save(v: str) -> str:
+    parts = v.split()
+    if len(parts) % 2:
+        raise ValueError("Invalid save parameters")
+    for p in parts:
+        if not p.isdigit():
+            raise ValueError("Invalid save parameters")
+    return " ".join(parts)
+
+
+def _enum(*choices):
+    def parse(v: str) -> str:
+        if v.lower() not in choices:
+            raise ValueError("argument(s) must be one of the following: " + ", ".join(choices))
+        return v.lower()
+    return parse
+
+
+def _str(v: str) -> str:
+    return v
+
+
+def _dbfilename(v: str) -> str:
+    if os.path.basename(v) != v:
+        raise ValueError("dbfilename can't be a path, just a filename")
+    return v
+
+
+def _octal(v: str) -> int:
+    return int(v, 8)
+
+
+# name: (default, parser, settable at runtime)
+DIRECTIVES: dict[str, tuple] = {
+    "port": (6379, _int(0, 65535), False),
+    "bind": ("127.0.0.1 -::1", _str, False),
+    "unixsocket": ("", _str, False),
+    "unixsocketperm": (0, _octal, False),
+    "dir": (".", _str, True),
+    "dbfilename": ("dump.json", _dbfilename, True),
+    "save": ("3600 1 300 100 60 10000", _save, True),
+    "databases": (16, _int(1, 1 << 16), False),
+    "requirepass": ("", _str, True),
+    "protected-mode": ("yes", _yesno, True),
+    "maxclients": (10000, _int(1, 1 << 20), True),
+    "timeout": (0, _int(0, 1 << 31), True),
+    "tcp-keepalive": (300, _int(0, 1 << 31), True),
+    "tcp-backlog": (511, _int(0, 1 << 16), False),
+    "loglevel": ("notice", _enum("debug", "verbose", "notice", "warning", "nothing"), True),
+    "logfile": ("", _str, False),
+    "pidfile": ("", _str, False),
+    "daemonize": ("no", _yesno, False),
+    "hz": (10, _int(1, 500), True),
+    "proto-max-bulk-len": (512 * 1024 * 1024, _int(1024 * 1024, 1 << 40), True),
+    "client-query-buffer-limit": (1024 * 1024 * 1024, _int(1024 * 1024, 1 << 40), True),
+    "slowlog-log-slower-than": (10000, _int(-1, 1 << 62), True),
+    "slowlog-max-len": (128, _int(0, 1 << 31), True),
+    "latency-monitor-threshold": (0, _int(0, 1 << 62), True),
+    "stop-writes-on-bgsave-error": ("yes", _yesno, True),
+    "maxmemory": (0, _int(0, 1 << 62), True),
+    "maxmemory-policy": ("noeviction", _enum("noeviction"), True),
+    "appendonly": ("no", _enum("no"), True),
+    "appendfsync": ("everysec", _enum("always", "everysec", "no"), True),
+    "notify-keyspace-events": ("", _str, True),
+    "lua-time-limit": (5000, _int(0, 1 << 62), True),
+    "busy-reply-threshold": (5000, _int(0, 1 << 62), True),
+    "list-max-listpack-size": (-2, _int(-5, 1 << 31), True),
+    "hash-max-listpack-entries": (128, _int(0, 1 << 31), True),
+    "hash-max-listpack-value": (64, _int(0, 1 << 31), True),
+    "set-max-intset-entries": (512, _int(0, 1 << 31), True),
+    "set-max-listpack-entries": (128, _int(0, 1 << 31), True),
+    "zset-max-listpack-entries": (128, _int(0, 1 << 31), True),
+    "zset-max-listpack-value": (64, _int(0, 1 << 31), True),
+    "rdbcompression": ("yes", _yesno, True),
+    "supervised": ("no", _enum("no", "systemd", "upstart", "auto"), False),
+}
+ALIASES = {"hash-max-ziplist-entries": "hash-max-listpack-entries",
+           "hash-max-ziplist-value": "hash-max-listpack-value",
+           "zset-max-ziplist-entries": "zset-max-listpack-entries",
+           "zset-max-ziplist-value": "zset-max-listpack-value",
+           "list-max-ziplist-size": "list-max-listpack-size"}
+
+
+class Config:
+    """Current values by directive name. ``config.port`` style access for the common ones."""
+
+    def __init__(self):
+        self.values = {name: d[0] for name, d in DIRECTIVES.items()}
+        self.config_file: str | None = None
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["values"][name.replace("_", "-")]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def set(self, name: str, value: str) -> None:
+        name = ALIASES.get(name.lower(), name.lower())
+        if name not in DIRECTIVES:
+            raise KeyError(name)
+        self.values[name] = DIRECTIVES[name][1](value)
+
+    def get_matching(self, pattern: str) -> dict[str, str]:
+        from .globmatch import glob_match
+        out = {}
+        for name in DIRECTIVES:
+            if glob_match(pattern.lower(), name):
+                out[name] = self.render(name)
+        for alias, name in ALIASES.items():
+            if glob_match(pattern.lower(), alias) and pattern.lower() == alias:
+                out[alias] = self.render(name)
+        return out
+
+    def render(self, name: str) -> str:
+        v = self.values[name]
+        if name == "unixsocketperm":
+            return "%o" % v
+        if name == "dir":
+            return os.path.abspath(v)
+        return str(v)
+
+    @property
+    def save_rules(self) -> list[tuple[int, int]]:
+        parts = [int(x) for x in self.values["save"].split()]
+        return list(zip(parts[::2], parts[1::2]))
+
+    @property
+    def bind_addresses(self) -> list[tuple[str, bool]]:
+        """(address, optional): Redis's ``-addr`` means 'skip if unavailable'."""
+        out = []
+        for a in self.values["bind"].split():
+            out.append((a[1:], True) if a.startswith("-") else (a, False))
+        return out
+
+    def data_path(self) -> str:
+        return os.path.join(os.path.abspath(os.path.expanduser(self.values["dir"])),
+                            self.values["dbfilename"])
+
+    def config_set(self, pairs: list[tuple[str, str]]) -> None:
+        """CONFIG SET: all or nothing, errors as Redis words them."""
+        old = dict(self.values)
+        try:
+            for name, value in pairs:
+                key = ALIASES.get(name.lower(), name.lower())
+                if key not in DIRECTIVES:
+                    raise RedisError("ERR Unknown option or number of arguments for CONFIG SET - '%s'" % name)
+                if not DIRECTIVES[key][2]:
+                    raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - can't set immutable config" % name)
+                try:
+                    self.values[key] = DIRECTIVES[key][1](value)
+                except ValueError as e:
+                    raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - %s" % (name, e)) from None
+        except RedisError:
+            self.values = old
+            raise
+
+
+def parse_file(path: str, config: Config) -> None:
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for lineno, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            _fatal(path, lineno, raw, "Unbalanced quotes in configuration line")
+        name, args = words[0].lower(), words[1:]
+        if name == "include":
+            for inc in args:
+                parse_file(inc, config)
+            continue
+        _apply(config, name, args, lambda msg: _fatal(path, lineno, raw, msg))
+    config.config_file = os.path.abspath(path)
+
+
+def _apply(config: Config, name: str, args: list[str], fail) -> None:
+    key = ALIASES.get(name, name)
+    if key not in DIRECTIVES or (not args and key not in ("save", "requirepass", "bind")):
+        fail("Bad directive or wrong number of arguments")
+    value = " ".join(args) if key in ("save", "bind") else (args[0] if args else "")
+    if key not in ("save", "bind") and len(args) > 1:
+        fail("Bad directive or wrong number of arguments")
+    try:
+        config.set(key, value)
+    except ValueError as e:
+        fail(str(e))
+
+
+def _fatal(path, lineno, raw, msg):
+    raise ConfigError("\n*** FATAL CONFIG FILE ERROR (pickledbd) ***\n"
+                      "Reading the configuration file, at line %d\n>>> '%s'\n%s" % (lineno, raw.strip(), msg))
+
+
+def parse_args(argv: list[str]) -> Config:
+    """``pickledbd [/path/to/pickledbd.conf] [--directive value ...]``, as redis-server."""
+    config = Config()
+    args = list(argv)
+    if args and not args[0].startswith("--"):
+        path = args.pop(0)
+        try:
+            parse_file(path, config)
+        except OSError as e:
+            raise ConfigError("Fatal error, can't open config file '%s': %s" % (path, e.strerror)) from None
+    i = 0
+    while i < len(args):
+        flag = args[i]
+        if not flag.startswith("--"):
+            raise ConfigError("Invalid argument '%s': options are --name value" % flag)
+        name = flag[2:].lower()
+        values = []
+        i += 1
+        while i < len(args) and not args[i].startswith("--"):
+            values.append(args[i])
+            i += 1
+        if name in ("save", "bind") and len(values) == 1:
+            values = values[0].split() if values[0] else []
+        _apply(config, name, values,
+               lambda msg, f=flag: _raise(ConfigError("Bad option %s: %s" % (f, msg))))
+    return config
+
+
+def _raise(e):
+    raise e
+
+
+__all__ = ["Config", "ConfigError", "parse_args", "parse_file", "DIRECTIVES"]

@@ -1,0 +1,258 @@
+"""The typed keyspace: Redis types over the core's data, expiry, WRONGTYPE checks and
+the one place where every write is signalled (``Database.modified``).
+
+Values live in plain dicts exactly as the storage layer loads and saves them (see
+docs/storage-contract.md): a Redis string is a ``str`` (or a JSON scalar the library
+stored: int, float, bool, None), a hash a ``dict``, a list a ``deque``, a set a ``set``
+and a sorted set a ``ZSet``. Keys and members are ``str``; non-UTF-8 bytes travel as
+lone surrogates (``surrogateescape``), so everything is binary safe.
+"""
+from __future__ import annotations
+
+import heapq
+import random
+import time
+from collections import deque
+from itertools import islice
+
+import orjson
+
+from .resp import RedisError
+from .zset import ZSet
+
+MISSING = object()
+
+WRONGTYPE = RedisError("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+TYPE_NAMES = {
+    str: "string", int: "string", float: "string", bool: "string", type(None): "string",
+    dict: "hash", deque: "list", list: "list", set: "set", ZSet: "zset",
+}
+STRING_TYPES = (str, int, float, bool, type(None))
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def type_name(value) -> str:
+    return TYPE_NAMES[type(value)]
+
+
+def as_str(value) -> str:
+    """A string value as Redis sees it: str as is, a library-stored JSON scalar as its text."""
+    if type(value) is str:
+        return value
+    if type(value) is float:
+        return repr(value) if value != int(value) or abs(value) >= 1e17 else "%d" % value
+    return orjson.dumps(value).decode()
+
+
+def to_bytes(s: str) -> bytes:
+    return s.encode("utf-8", "surrogateescape")
+
+
+def from_bytes(b: bytes) -> str:
+    return b.decode("utf-8", "surrogateescape")
+
+
+def byte_len(s: str) -> int:
+    return len(s) if s.isascii() else len(s.encode("utf-8", "surrogateescape"))
+
+
+class Database:
+    """One numbered database: ``data`` key -> value, ``expires`` key -> unix ms."""
+
+    __slots__ = ("index", "data", "expires", "ks")
+
+    def __init__(self, index: int, ks: "Keyspace", data=None, expires=None):
+        self.index = index
+        self.ks = ks
+        self.data: dict = {} if data is None else data
+        self.expires: dict = {} if expires is None else expires
+
+    # ---- reads
+    def lookup(self, key: str):
+        """The value at ``key`` or MISSING; an expired key is deleted on the way."""
+        v = self.data.get(key, MISSING)
+        if v is not MISSING and self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= now_ms():
+                self._expire(key)
+                return MISSING
+        return v
+
+    def lookup_type(self, key: str, types):
+        """The value at ``key`` if it is one of ``types``, MISSING if absent; else WRONGTYPE."""
+        v = self.lookup(key)
+        if v is not MISSING and type(v) not in types:
+            raise WRONGTYPE
+        return v
+
+    def lookup_string(self, key: str):
+        """The string at ``key`` (as str) or None; WRONGTYPE for other types."""
+        v = self.lookup(key)
+        if v is MISSING:
+            return None
+        if type(v) is str:
+            return v
+        if type(v) in STRING_TYPES:
+            return as_str(v)
+        raise WRONGTYPE
+
+    def exists(self, key: str) -> bool:
+        return self.lookup(key) is not MISSING
+
+    def ttl_ms(self, key: str):
+        """Remaining ms, -1 without expiry, -2 when absent."""
+        if self.lookup(key) is MISSING:
+            return -2
+        when = self.expires.get(key)
+        if when is None:
+            return -1
+        return max(0, when - now_ms())
+
+    # ---- writes: every change goes through here
+    def set(self, key: str, value, keep_ttl: bool = False) -> None:
+        self.data[key] = value
+        if not keep_ttl and self.expires:
+            self.expires.pop(key, None)
+        self.modified(key)
+
+    def delete(self, key: str) -> bool:
+        if self.lookup(key) is MISSING:
+            return False
+        del self.data[key]
+        if self.expires:
+            self.expires.pop(key, None)
+        self.modified(key)
+        return True
+
+    def set_expire(self, key: str, when_ms: int) -> None:
+        self.expires[key] = when_ms
+        heapq.heappush(self.ks.expiry_heap, (when_ms, self.index, key))
+        self.modified(key)
+
+    def persist(self, key: str) -> bool:
+        if self.expires.pop(key, None) is None:
+            return False
+        self.modified(key)
+        return True
+
+    def modified(self, key: str) -> None:
+        """Signal a change to ``key`` (set, delete, in-place edit of a collection).
+        Save rules, incremental saves, blocked clients and WATCH hook in here."""
+        ks = self.ks
+        ks.dirty += 1
+        if ks.dirty_keys is not None:
+            ks.dirty_keys.setdefault(self.index, set()).add(key)
+        if ks.watched and (self.index, key) in ks.watched:
+            ks.touch_watchers(self.index, key)
+        if ks.blocked and (self.index, key) in ks.blocked:
+            ks.ready_keys.append((self.index, key))
+
+    def drop_if_empty(self, key: str, value) -> None:
+        """An emptied collection deletes its key, as in Redis."""
+        if not value:
+            del self.data[key]
+            if self.expires:
+                self.expires.pop(key, None)
+
+    def _expire(self, key: str) -> None:
+        del self.data[key]
+        del self.expires[key]
+        self.ks.expired_keys += 1
+        self.modified(key)
+
+    def clear(self) -> None:
+        keys = list(self.data) if (self.ks.watched or self.ks.dirty_keys is not None) else ()
+        self.data.clear()
+        self.expires.clear()
+        self.ks.dirty += 1
+        if self.ks.dirty_keys is not None:
+            self.ks.dirty_keys[self.index] = None
+        for key in keys:
+            if (self.index, key) in self.ks.watched:
+                self.ks.touch_watchers(self.index, key)
+
+    def random_key(self):
+        """A random live key or None (expired keys met on the way are deleted)."""
+        for _ in range(100):
+            if not self.data:
+                return None
+            key = next(islice(self.data, random.randrange(len(self.data)), None))
+            if self.lookup(key) is not MISSING:
+                return key
+        return None
+
+    def __len__(self):
+        return len(self.data)
+
+
+class Keyspace:
+    """All databases plus the server-wide change state."""
+
+    def __init__(self, databases: int = 16):
+        self.dbs = [Database(i, self) for i in range(databases)]
+        self.dirty = 0                 # changes since the last successful save
+        self.dirty_keys = None         # {db: set(keys) | None} when the storage saves incrementally
+        self.watched: dict = {}        # (db, key) -> set of clients WATCHing it
+        self.blocked: dict = {}        # (db, key) -> deque of clients blocked on it
+        self.ready_keys: list = []     # keys that got a push while clients wait on them
+        self.expired_keys = 0
+        self.expiry_heap: list = []    # (when_ms, db, key); stale entries are skipped when popped
+
+    def touch_watchers(self, db: int, key: str) -> None:
+        for client in self.watched.get((db, key), ()):
+            client.watch_dirty = True
+
+    # ---- persistence
+    def load_state(self, state) -> None:
+        for i, data in state.dbs.items():
+            if i >= len(self.dbs):
+                raise ValueError("the data file holds database %d but only %d databases are configured"
+                                 % (i, len(self.dbs)))
+            self.dbs[i].data = _typed(data)
+            self.dbs[i].expires = dict(state.expires.get(i, {}))
+        self.rebuild_expiry_heap()
+
+    def state(self):
+        from .storage import State
+        return State(dbs={db.index: db.data for db in self.dbs},
+                     expires={db.index: db.expires for db in self.dbs if db.expires})
+
+    def swap(self, a: int, b: int) -> None:
+        da, db_ = self.dbs[a], self.dbs[b]
+        da.data, db_.data = db_.data, da.data
+        da.expires, db_.expires = db_.expires, da.expires
+        self.dirty += 1
+        if self.dirty_keys is not None:
+            self.dirty_keys[a] = self.dirty_keys[b] = None
+        self.rebuild_expiry_heap()
+
+    def active_expire_cycle(self, limit: int = 20000) -> int:
+        """Delete keys whose time has come, soonest first (a heap, so the work is
+        proportional to what expires, not to the keyspace). Returns keys removed."""
+        heap, now, removed = self.expiry_heap, now_ms(), 0
+        while heap and heap[0][0] <= now and removed < limit:
+            when, index, key = heapq.heappop(heap)
+            db = self.dbs[index]
+            if db.expires.get(key) == when:
+                db._expire(key)
+                removed += 1
+        if len(heap) > 1000 and len(heap) > 2 * sum(len(db.expires) for db in self.dbs):
+            self.rebuild_expiry_heap()
+        return removed
+
+    def rebuild_expiry_heap(self) -> None:
+        heap = [(when, db.index, key) for db in self.dbs for key, when in db.expires.items()]
+        heapq.heapify(heap)
+        self.expiry_heap = heap
+
+
+def _typed(data: dict) -> dict:
+    """Give lists their daemon form (deque, O(1) at both ends); everything else is used as loaded."""
+    for key, value in data.items():
+        if type(value) is list:
+            data[key] = deque(value)
+    return data

@@ -1,0 +1,410 @@
+"""RESP2/RESP3 codec: reply types and writers, request reading (hiredis + inline).
+
+Knows nothing of commands. Handlers return plain Python values and the connection's
+protocol version decides their wire form:
+
+    bytes        already encoded, written as is (e.g. OK)
+    str          bulk string (lone surrogates carry non-UTF-8 bytes)
+    int          integer
+    None         null bulk (RESP2 ``$-1``, RESP3 ``_``)
+    NULL_ARRAY   null array (RESP2 ``*-1``, RESP3 ``_``)
+    list/tuple   array
+    dict         map (RESP2: flat array of key, value, ...)
+    SetReply     set (RESP2: array)
+    float        double (RESP2: bulk string, ``%.17g`` as Redis 7.0 prints it)
+    bool         boolean (RESP2: integer 1/0)
+    Status       simple string
+    Verbatim     verbatim string (RESP2: bulk string)
+    RedisError   error reply
+"""
+from __future__ import annotations
+
+import math
+
+import hiredis
+
+__all__ = [
+    "OK", "PONG", "QUEUED", "NULL_ARRAY", "EMPTY_ARRAY",
+    "Status", "SetReply", "Verbatim", "Push", "RedisError",
+    "encode", "encode_bulk", "format_double", "RequestReader", "ProtocolError",
+]
+
+OK = b"+OK\r\n"
+PONG = b"+PONG\r\n"
+QUEUED = b"+QUEUED\r\n"
+EMPTY_ARRAY = b"*0\r\n"
+
+
+class _NullArray:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "NULL_ARRAY"
+
+
+NULL_ARRAY = _NullArray()
+
+
+class Status(str):
+    """A simple-string reply (``+...``)."""
+
+
+class SetReply(list):
+    """An array that RESP3 sends as a set (``~``)."""
+
+
+class Push(list):
+    """An out-of-band message: RESP3 push (``>``), RESP2 array."""
+
+
+class Verbatim(str):
+    """A verbatim string (RESP3 ``=``, format ``txt``); RESP2 sends a bulk string."""
+
+
+class RedisError(Exception):
+    """An error reply. ``message`` is the whole text, prefix included: ``ERR syntax error``."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _b(s: str) -> bytes:
+    return s.encode("utf-8", "surrogateescape")
+
+
+def encode_bulk(s: str) -> bytes:
+    e = s.encode("utf-8", "surrogateescape")
+    return b"$%d\r\n%s\r\n" % (len(e), e)
+
+
+def format_double(x: float) -> str:
+    """Doubles as Redis 7.0 prints them (``%.17g``, ``inf``/``-inf``)."""
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == int(x) and abs(x) < 1e17:
+        return "%d" % x
+    return "%.17g" % x
+
+
+def _error_line(e: RedisError) -> bytes:
+    msg = e.message.replace("\r", " ").replace("\n", " ")
+    return b"-%s\r\n" % _b(msg)
+
+
+def _make_encoder(resp3: bool):
+    null = b"_\r\n" if resp3 else b"$-1\r\n"
+    null_array = b"_\r\n" if resp3 else b"*-1\r\n"
+
+    def enc_str(v):
+        e = v.encode("utf-8", "surrogateescape")
+        return b"$%d\r\n%s\r\n" % (len(e), e)
+
+    def enc_int(v):
+        return b":%d\r\n" % v
+
+    def enc_list(v):
+        parts = [b"*%d\r\n" % len(v)]
+        parts.extend([encode_one(x) for x in v])
+        return b"".join(parts)
+
+    def enc_set(v):
+        parts = [(b"~%d\r\n" if resp3 else b"*%d\r\n") % len(v)]
+        parts.extend([encode_one(x) for x in v])
+        return b"".join(parts)
+
+    def enc_push(v):
+        parts = [(b">%d\r\n" if resp3 else b"*%d\r\n") % len(v)]
+        parts.extend([encode_one(x) for x in v])
+        return b"".join(parts)
+
+    def enc_dict(v):
+        if resp3:
+            parts = [b"%%%d\r\n" % len(v)]
+        else:
+            parts = [b"*%d\r\n" % (2 * len(v))]
+        for k, x in v.items():
+            parts.append(encode_one(k))
+            parts.append(encode_one(x))
+        return b"".join(parts)
+
+    def enc_float(v):
+        if resp3:
+            if math.isinf(v):
+                return b",inf\r\n" if v > 0 else b",-inf\r\n"
+            return b",%s\r\n" % format_double(v).encode()
+        return enc_str(format_double(v))
+
+    def enc_bool(v):
+        if resp3:
+            return b"#t\r\n" if v else b"#f\r\n"
+        return b":1\r\n" if v else b":0\r\n"
+
+    def enc_status(v):
+        return b"+%s\r\n" % _b(v)
+
+    def enc_verbatim(v):
+        if not resp3:
+            return enc_str(v)
+        e = _b(v)
+        return b"=%d\r\ntxt:%s\r\n" % (len(e) + 4, e)
+
+    table = {
+        bytes: lambda v: v,
+        str: enc_str,
+        int: enc_int,
+        type(None): lambda v: null,
+        _NullArray: lambda v: null_array,
+        list: enc_list,
+        tuple: enc_list,
+        dict: enc_dict,
+        SetReply: enc_set,
+        Push: enc_push,
+        float: enc_float,
+        bool: enc_bool,
+        Status: enc_status,
+        Verbatim: enc_verbatim,
+        RedisError: _error_line,
+    }
+
+    def encode_one(v):
+        f = table.get(type(v))
+        if f is None:
+            if isinstance(v, RedisError):
+                return _error_line(v)
+            raise TypeError("cannot encode reply of type %s" % type(v).__name__)
+        return f(v)
+
+    return encode_one
+
+
+encode2 = _make_encoder(False)
+encode3 = _make_encoder(True)
+
+
+def encode(v, resp3: bool = False) -> bytes:
+    return encode3(v) if resp3 else encode2(v)
+
+
+# ---------------------------------------------------------------- requests
+
+class ProtocolError(Exception):
+    """A malformed request; the connection replies ``-ERR Protocol error: ...`` and closes."""
+
+
+PROTO_MAX_BULK_LEN = 512 * 1024 * 1024
+MAX_MULTIBULK_LEN = 1024 * 1024 * 1024
+INLINE_MAX = 64 * 1024
+_GUARD_KEEP = 64 * 1024
+
+
+def split_inline(line: bytes) -> list[str]:
+    """Split an inline command as Redis's sdssplitargs does (quotes, \\xNN escapes)."""
+    args: list[str] = []
+    i, n = 0, len(line)
+    while True:
+        while i < n and line[i] in b" \t\n\r\v\f":
+            i += 1
+        if i >= n:
+            return args
+        cur = bytearray()
+        inq = insq = False
+        while True:
+            if inq:
+                if i >= n:
+                    raise ProtocolError("unbalanced quotes in request")
+                c = line[i]
+                if c == 0x5C and i + 3 < n and line[i + 1] == 0x78 and _ishex(line[i + 2]) and _ishex(line[i + 3]):
+                    cur.append(int(line[i + 2:i + 4], 16))
+                    i += 3
+                elif c == 0x5C and i + 1 < n:
+                    i += 1
+                    cur.append({0x6E: 10, 0x72: 13, 0x74: 9, 0x62: 8, 0x61: 7}.get(line[i], line[i]))
+                elif c == 0x22:
+                    if i + 1 < n and line[i + 1] not in b" \t\n\r\v\f":
+                        raise ProtocolError("unbalanced quotes in request")
+                    inq = False
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            elif insq:
+                if i >= n:
+                    raise ProtocolError("unbalanced quotes in request")
+                c = line[i]
+                if c == 0x5C and i + 1 < n and line[i + 1] == 0x27:
+                    i += 1
+                    cur.append(0x27)
+                elif c == 0x27:
+                    if i + 1 < n and line[i + 1] not in b" \t\n\r\v\f":
+                        raise ProtocolError("unbalanced quotes in request")
+                    insq = False
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            else:
+                if i >= n:
+                    break
+                c = line[i]
+                if c in b" \t\n\r\v\f":
+                    break
+                if c == 0x22:
+                    inq = True
+                elif c == 0x27:
+                    insq = True
+                else:
+                    cur.append(c)
+            i += 1
+        args.append(cur.decode("utf-8", "surrogateescape"))
+
+
+def _ishex(c: int) -> bool:
+    return c in b"0123456789abcdefABCDEF"
+
+
+class RequestReader:
+    """Turns a byte stream into requests (lists of str). hiredis does the parsing;
+    inline commands (``PING\\r\\n``) are split here, and a partial multibulk's headers
+    are checked so that an absurd declared length fails at once, as in Redis, instead
+    of waiting for (or buffering) gigabytes."""
+
+    __slots__ = ("_reader", "_inline", "_partial", "_partial_len", "error")
+
+    def __init__(self):
+        self._reader = hiredis.Reader(encoding="utf-8", errors="surrogateescape")
+        self._inline = b""        # an incomplete inline line
+        self._partial = b""       # head of the incomplete multibulk request (None past 64 KiB)
+        self._partial_len = 0     # its length so far
+        self.error: ProtocolError | None = None   # set once the stream is malformed
+
+    def feed(self, data: bytes) -> list:
+        """Return the complete requests in ``data`` plus what was buffered before.
+        On a malformed stream, returns the requests before the fault and sets ``error``
+        (Redis runs those, then replies with the error and closes)."""
+        out: list = []
+        try:
+            self._feed(data, out)
+        except ProtocolError as e:
+            self.error = e
+        return out
+
+    def _feed(self, data: bytes, out: list) -> None:
+        reader = self._reader
+        if self._inline or (not self._partial_len and data[:1] != b"*"):
+            data = self._feed_inline(self._inline + data, out)
+            if not data:
+                return
+        first = len(out)
+        reader.feed(data)
+        gets = reader.gets
+        try:
+            while True:
+                req = gets()
+                if req is False:
+                    break
+                if type(req) is not list:
+                    raise ProtocolError("expected '*', got '%s'" % _first_char(req))
+                for a in req:
+                    if type(a) is not str:
+                        raise ProtocolError("expected '$', got '%s'" % _first_char(a))
+                out.append(req)
+        except hiredis.ProtocolError as e:
+            raise ProtocolError(_hiredis_message(str(e))) from None
+        if reader.has_data():
+            self._track_partial(data, out[first:])
+        else:
+            self._partial, self._partial_len = b"", 0
+
+    def _feed_inline(self, data: bytes, out: list) -> bytes:
+        """Consume inline lines from ``data``; return the rest, which starts at a ``*``."""
+        while data and data[:1] != b"*":
+            nl = data.find(b"\n")
+            if nl < 0:
+                if len(data) > INLINE_MAX:
+                    raise ProtocolError("too big inline request")
+                self._inline = data
+                return b""
+            line, data = data[:nl], data[nl + 1:]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            args = split_inline(line)
+            if args:
+                out.append(args)
+        self._inline = b""
+        return data
+
+    def _track_partial(self, data: bytes, parsed: list) -> None:
+        """Find the incomplete request at the end of the stream and check its headers."""
+        if parsed:
+            consumed = sum(map(_wire_size, parsed)) - self._partial_len
+            tail = data[consumed:]
+            self._partial_len = len(tail)
+        else:
+            self._partial_len += len(data)
+            if self._partial is None:
+                return
+            tail = self._partial + data
+        _check_partial(tail)
+        self._partial = tail if len(tail) <= _GUARD_KEEP else None
+
+
+def _first_char(v) -> str:
+    return {int: ":", list: "*", float: ",", bool: "#"}.get(type(v), "?")
+
+
+def _wire_size(req: list) -> int:
+    n = len(b"*%d\r\n" % len(req))
+    for a in req:
+        la = len(a) if a.isascii() else len(a.encode("utf-8", "surrogateescape"))
+        n += len(b"$%d\r\n" % la) + la + 2
+    return n
+
+
+def _check_partial(buf: bytes) -> None:
+    """Validate the headers present in an incomplete multibulk request."""
+    if not buf or buf[:1] != b"*":
+        return
+    nl = buf.find(b"\r\n")
+    if nl < 0:
+        if len(buf) > INLINE_MAX:
+            raise ProtocolError("too big mbulk count string")
+        return
+    try:
+        count = int(buf[1:nl])
+    except ValueError:
+        raise ProtocolError("invalid multibulk length") from None
+    if count > MAX_MULTIBULK_LEN:
+        raise ProtocolError("invalid multibulk length")
+    pos = nl + 2
+    for _ in range(count):
+        if pos >= len(buf):
+            return
+        if buf[pos:pos + 1] != b"$":
+            raise ProtocolError("expected '$', got '%s'" % buf[pos:pos + 1].decode("latin-1"))
+        nl = buf.find(b"\r\n", pos)
+        if nl < 0:
+            if len(buf) - pos > INLINE_MAX:
+                raise ProtocolError("too big bulk count string")
+            return
+        try:
+            size = int(buf[pos + 1:nl])
+        except ValueError:
+            raise ProtocolError("invalid bulk length") from None
+        if size < 0 or size > PROTO_MAX_BULK_LEN:
+            raise ProtocolError("invalid bulk length")
+        pos = nl + 2 + size + 2
+
+
+def _hiredis_message(msg: str) -> str:
+    low = msg.lower()
+    if "multi-bulk length" in low or "multibulk" in low:
+        return "invalid multibulk length"
+    if "bulk length" in low:
+        return "invalid bulk length"
+    if "reply type byte" in low:
+        c = msg.split('"')[1] if '"' in msg else "?"
+        return "expected '$', got '%s'" % c
+    return msg
