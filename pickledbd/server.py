@@ -82,6 +82,7 @@ class Client(asyncio.Protocol):
         self.authenticated = not server.config.requirepass
         self.multi: list | None = None       # queued (cmd, args) while in MULTI
         self.multi_error = False
+        self.in_exec = False                  # running EXEC's queue: nothing may block
         self.watching: set = set()
         self.watch_dirty = False
         self.subscriptions: set = set()
