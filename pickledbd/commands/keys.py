@@ -1,0 +1,476 @@
+"""Generic key commands (Redis 7.0 db.c / expire.c / object.c semantics)."""
+from __future__ import annotations
+
+from collections import deque
+
+from ..globmatch import matcher
+from ..keyspace import MISSING, STRING_TYPES, TYPE_NAMES, as_str, byte_len, now_ms
+from ..resp import OK, RedisError, Status
+from ..zset import ZSet
+from . import strings as _strings
+from .keys_scan import parse_cursor, random_key, scan_keys
+from .registry import command
+from .util import INT_MAX, INT_MIN, SYNTAX, parse_int
+
+LLONG_MAX = INT_MAX
+SAME_OBJECT = RedisError("ERR source and destination objects are the same")
+DB_RANGE = RedisError("ERR DB index is out of range")
+NO_SUCH_KEY = RedisError("ERR no such key")
+
+
+def _parse_int32(s: str) -> int:
+    n = parse_int(s)
+    if n < -(1 << 31) or n > (1 << 31) - 1:
+        raise RedisError("ERR value is out of range, value must between -2147483648 and 2147483647")
+    return n
+
+
+def _other_db(c, s: str):
+    n = _parse_int32(s)
+    if n < 0 or n >= len(c.ks.dbs):
+        raise DB_RANGE
+    return c.ks.dbs[n]
+
+
+def copy_value(v):
+    """A deep copy of a value (collections are new objects; strings are immutable)."""
+    t = type(v)
+    if t is dict:
+        return dict(v)
+    if t is deque:
+        return deque(v)
+    if t is set:
+        return set(v)
+    if t is ZSet:
+        return v.copy()
+    if t is list:
+        return deque(v)
+    return v
+
+
+def _move_marker(src_db, src_key, dst_db, dst_key, v):
+    """Keep a short string's remembered encoding when it changes key or db."""
+    if type(v) is str:
+        enc = _strings.marked_encoding(src_db, src_key, v)
+        if enc is not None:
+            _strings.mark_encoding(dst_db, dst_key, v, enc)
+
+
+# ---- DEL / UNLINK / EXISTS / TYPE / TOUCH --------------------------------------------------
+@command("del")
+def del_(c, args):
+    db = c.db
+    return sum(1 for key in args[1:] if db.delete(key))
+
+
+@command("unlink")
+def unlink(c, args):
+    db = c.db
+    return sum(1 for key in args[1:] if db.delete(key))
+
+
+@command("exists")
+def exists(c, args):
+    db = c.db
+    return sum(1 for key in args[1:] if db.lookup(key) is not MISSING)
+
+
+@command("touch")
+def touch(c, args):
+    db = c.db
+    return sum(1 for key in args[1:] if db.lookup(key) is not MISSING)
+
+
+@command("type")
+def type_(c, args):
+    v = c.db.lookup(args[1])
+    return Status("none" if v is MISSING else TYPE_NAMES[type(v)])
+
+
+# ---- KEYS / SCAN / RANDOMKEY --------------------------------------------------------------
+@command("keys")
+def keys(c, args):
+    db = c.db
+    pattern = args[1]
+    data = db.data
+    if pattern == "*":
+        out = list(data)
+    else:
+        out = list(filter(matcher(pattern), data))
+    expires = db.expires
+    if expires and out:
+        now = now_ms()
+        expired = {k for k, w in expires.items() if w <= now}
+        if expired:
+            out = [k for k in out if k not in expired]
+    return bulk_array(out)
+
+
+def bulk_array(items: list) -> bytes:
+    """A pre-encoded array of bulk strings (same in RESP2 and RESP3): one join instead of
+    one encoder call per element, for replies of a million keys."""
+    body = "".join([f"${len(k) if k.isascii() else byte_len(k)}\r\n{k}\r\n" for k in items])
+    return b"*%d\r\n%s" % (len(items), body.encode("utf-8", "surrogateescape"))
+
+
+@command("scan")
+def scan(c, args):
+    cursor = parse_cursor(args[1])
+    if cursor is None:
+        raise RedisError("ERR invalid cursor")
+    count = 10
+    pattern = None
+    type_name = None
+    i, n = 2, len(args)
+    while i < n:
+        opt = args[i].lower()
+        remaining = n - i
+        if opt == "count" and remaining >= 2:
+            count = parse_int(args[i + 1])
+            if count < 1:
+                raise SYNTAX
+            i += 2
+        elif opt == "match" and remaining >= 2:
+            pattern = args[i + 1]
+            i += 2
+        elif opt == "type" and remaining >= 2:
+            type_name = args[i + 1].lower()
+            i += 2
+        else:
+            raise SYNTAX
+    match = None if pattern is None or pattern == "*" else matcher(pattern)
+    nxt, out = scan_keys(c.db, cursor, count, match, type_name)
+    return [str(nxt), out]
+
+
+@command("randomkey")
+def randomkey(c, args):
+    return random_key(c.db)
+
+
+# ---- RENAME / RENAMENX / COPY / MOVE ------------------------------------------------------
+def _rename(c, args, nx: bool):
+    db = c.db
+    src, dst = args[1], args[2]
+    v = db.lookup(src)
+    if v is MISSING:
+        raise NO_SUCH_KEY
+    if src == dst:
+        return 0 if nx else OK
+    when = db.expires.get(src)
+    if db.lookup(dst) is not MISSING:
+        if nx:
+            return 0
+        db.delete(dst)
+    _move_marker(db, src, db, dst, v)
+    db.set(dst, v)
+    if when is not None:
+        db.set_expire(dst, when)
+    db.delete(src)
+    return 1 if nx else OK
+
+
+@command("rename")
+def rename(c, args):
+    return _rename(c, args, False)
+
+
+@command("renamenx")
+def renamenx(c, args):
+    return _rename(c, args, True)
+
+
+@command("copy")
+def copy(c, args):
+    src = dst = c.db
+    replace = False
+    j, n = 3, len(args)
+    while j < n:
+        opt = args[j].lower()
+        if opt == "replace":
+            replace = True
+        elif opt == "db" and n - j - 1 >= 1:
+            dst = _other_db(c, args[j + 1])
+            j += 1
+        else:
+            raise SYNTAX
+        j += 1
+    key, newkey = args[1], args[2]
+    if src is dst and key == newkey:
+        raise SAME_OBJECT
+    v = src.lookup(key)
+    if v is MISSING:
+        return 0
+    when = src.expires.get(key)
+    if dst.lookup(newkey) is not MISSING:
+        if not replace:
+            return 0
+        dst.delete(newkey)
+    _move_marker(src, key, dst, newkey, v)
+    dst.set(newkey, copy_value(v))
+    if when is not None:
+        dst.set_expire(newkey, when)
+    return 1
+
+
+@command("move")
+def move(c, args):
+    src = c.db
+    dst = _other_db(c, args[2])
+    if src is dst:
+        raise SAME_OBJECT
+    key = args[1]
+    v = src.lookup(key)
+    if v is MISSING:
+        return 0
+    when = src.expires.get(key)
+    if dst.lookup(key) is not MISSING:
+        return 0
+    _move_marker(src, key, dst, key, v)
+    dst.set(key, v)
+    if when is not None:
+        dst.set_expire(key, when)
+    src.delete(key)
+    return 1
+
+
+# ---- EXPIRE family ----------------------------------------------------------------------------
+_NX, _XX, _GT, _LT = 1, 2, 4, 8
+_LLONG_MIN_DIV_1000 = -(-INT_MIN // 1000)   # C division truncates toward zero
+
+
+def _expire_generic(c, args, basetime: int, seconds: bool):
+    flags = 0
+    for opt in args[3:]:
+        o = opt.lower()
+        if o == "nx":
+            flags |= _NX
+        elif o == "xx":
+            flags |= _XX
+        elif o == "gt":
+            flags |= _GT
+        elif o == "lt":
+            flags |= _LT
+        else:
+            raise RedisError(("ERR Unsupported option %s" % opt).replace("\r", " ").replace("\n", " "))
+    if flags & _NX and flags & (_XX | _GT | _LT):
+        raise RedisError("ERR NX and XX, GT or LT options at the same time are not compatible")
+    if flags & _GT and flags & _LT:
+        raise RedisError("ERR GT and LT options at the same time are not compatible")
+    when = parse_int(args[2])
+    invalid = RedisError("ERR invalid expire time in '%s' command" % args[0].lower())
+    if seconds:
+        if when > LLONG_MAX // 1000 or when < _LLONG_MIN_DIV_1000:
+            raise invalid
+        when *= 1000
+    if when > LLONG_MAX - basetime:
+        raise invalid
+    when += basetime
+    db = c.db
+    key = args[1]
+    if db.lookup(key) is MISSING:
+        return 0
+    if flags:
+        current = db.expires.get(key, -1)
+        if flags & _NX and current != -1:
+            return 0
+        if flags & _XX and current == -1:
+            return 0
+        if flags & _GT and (when <= current or current == -1):
+            return 0
+        if flags & _LT and current != -1 and when >= current:
+            return 0
+    if when <= now_ms():
+        db.delete(key)
+    else:
+        db.set_expire(key, when)
+    return 1
+
+
+@command("expire")
+def expire(c, args):
+    return _expire_generic(c, args, now_ms(), True)
+
+
+@command("pexpire")
+def pexpire(c, args):
+    return _expire_generic(c, args, now_ms(), False)
+
+
+@command("expireat")
+def expireat(c, args):
+    return _expire_generic(c, args, 0, True)
+
+
+@command("pexpireat")
+def pexpireat(c, args):
+    return _expire_generic(c, args, 0, False)
+
+
+def _ttl(c, key: str, ms: bool, absolute: bool) -> int:
+    db = c.db
+    if db.lookup(key) is MISSING:
+        return -2
+    when = db.expires.get(key)
+    if when is None:
+        return -1
+    if absolute:
+        return when if ms else (when + 500) // 1000
+    ttl = max(0, when - now_ms())
+    return ttl if ms else (ttl + 500) // 1000
+
+
+@command("ttl")
+def ttl(c, args):
+    return _ttl(c, args[1], False, False)
+
+
+@command("pttl")
+def pttl(c, args):
+    return _ttl(c, args[1], True, False)
+
+
+@command("expiretime")
+def expiretime(c, args):
+    return _ttl(c, args[1], False, True)
+
+
+@command("pexpiretime")
+def pexpiretime(c, args):
+    return _ttl(c, args[1], True, True)
+
+
+@command("persist")
+def persist(c, args):
+    db = c.db
+    if db.lookup(args[1]) is MISSING:
+        return 0
+    return 1 if db.persist(args[1]) else 0
+
+
+# ---- OBJECT ------------------------------------------------------------------------------------
+SHARED_REFCOUNT = 2147483647
+OBJ_SHARED_INTEGERS = 10000
+
+
+def _int_value(s: str):
+    if len(s) > 20:
+        return None
+    try:
+        return parse_int(s)
+    except RedisError:
+        return None
+
+
+def _string_encoding(db, key: str, v) -> str:
+    if type(v) is str:
+        enc = _strings.marked_encoding(db, key, v)
+        if enc is not None:
+            return enc
+    s = v if type(v) is str else as_str(v)
+    if _int_value(s) is not None:
+        return "int"
+    return "embstr" if byte_len(s) <= 44 else "raw"
+
+
+def object_encoding(db, key: str, v, cfg: dict) -> str:
+    """OBJECT ENCODING as Redis 7.0 reports it, from the value and the config thresholds
+    (``cfg``: the config's values). 7.0 has no listpack lists or sets: lists are always
+    quicklist, sets intset or hashtable. Redis never converts back to the compact encoding
+    when a collection shrinks; we report from the current contents."""
+    t = type(v)
+    if t in STRING_TYPES:
+        return _string_encoding(db, key, v)
+    if t is deque or t is list:
+        return "quicklist"
+    if t is dict:
+        if len(v) > cfg.get("hash-max-listpack-entries", 128):
+            return "hashtable"
+        limit = cfg.get("hash-max-listpack-value", 64)
+        for f, x in v.items():
+            if byte_len(f) > limit or byte_len(x if type(x) is str else as_str(x)) > limit:
+                return "hashtable"
+        return "listpack"
+    if t is set:
+        if len(v) > cfg.get("set-max-intset-entries", 512):
+            return "hashtable"
+        for m in v:
+            if _int_value(m) is None:
+                return "hashtable"
+        return "intset"
+    if t is ZSet:
+        if len(v) > cfg.get("zset-max-listpack-entries", 128):
+            return "skiplist"
+        limit = cfg.get("zset-max-listpack-value", 64)
+        for m in v.scores:
+            if byte_len(m) > limit:
+                return "skiplist"
+        return "listpack"
+    return "raw"
+
+
+def _lookup_object(c, key: str):
+    v = c.db.lookup(key)
+    return None if v is MISSING else v
+
+
+@command("object|encoding")
+def object_encoding_cmd(c, args):
+    v = _lookup_object(c, args[2])
+    if v is None:
+        return None
+    return object_encoding(c.db, args[2], v, c.server.config.values)
+
+
+@command("object|refcount")
+def object_refcount(c, args):
+    v = _lookup_object(c, args[2])
+    if v is None:
+        return None
+    if type(v) in STRING_TYPES and _string_encoding(c.db, args[2], v) == "int":
+        n = _int_value(v if type(v) is str else as_str(v))
+        if 0 <= n < OBJ_SHARED_INTEGERS:
+            return SHARED_REFCOUNT
+    return 1
+
+
+@command("object|idletime")
+def object_idletime(c, args):
+    v = _lookup_object(c, args[2])
+    if v is None:
+        return None
+    return 0
+
+
+@command("object|freq")
+def object_freq(c, args):
+    v = _lookup_object(c, args[2])
+    if v is None:
+        return None
+    raise RedisError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+                     "Please note that when switching between policies at runtime LRU and LFU data "
+                     "will take some time to adjust.")
+
+
+_OBJECT_HELP = [
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@command("object|help")
+def object_help(c, args):
+    return [Status(line) for line in _OBJECT_HELP]
