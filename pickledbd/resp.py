@@ -20,6 +20,7 @@ protocol version decides their wire form:
 from __future__ import annotations
 
 import math
+import re
 
 import hiredis
 
@@ -197,7 +198,6 @@ class ProtocolError(Exception):
 PROTO_MAX_BULK_LEN = 512 * 1024 * 1024
 MAX_MULTIBULK_LEN = 1024 * 1024 * 1024
 INLINE_MAX = 64 * 1024
-_GUARD_KEEP = 64 * 1024
 
 
 def split_inline(line: bytes) -> list[str]:
@@ -265,20 +265,28 @@ def _ishex(c: int) -> bool:
     return c in b"0123456789abcdefABCDEF"
 
 
+_BIG_HEADER = re.compile(rb"\n([*$])(\d{9,})")
+_SCAN_WINDOW = 4096
+
+
 class RequestReader:
     """Turns a byte stream into requests (lists of str). hiredis does the parsing;
-    inline commands (``PING\\r\\n``) are split here, and a partial multibulk's headers
-    are checked so that an absurd declared length fails at once, as in Redis, instead
-    of waiting for (or buffering) gigabytes."""
+    inline commands (``PING\\r\\n``) are split here.
 
-    __slots__ = ("_reader", "_inline", "_partial", "_partial_len", "error")
+    Two guards keep a client from making us wait for (or buffer) gigabytes, as Redis
+    does: a chunk that leaves a request incomplete has its edges checked for an absurd
+    declared length (``$2147483648``) and the bytes of an incomplete request are bounded."""
 
-    def __init__(self):
+    __slots__ = ("_reader", "_inline", "_incomplete_bytes", "_tail", "error", "max_bulk", "max_buffer")
+
+    def __init__(self, max_bulk: int = PROTO_MAX_BULK_LEN, max_buffer: int = 1 << 30):
         self._reader = hiredis.Reader(encoding="utf-8", errors="surrogateescape")
-        self._inline = b""        # an incomplete inline line
-        self._partial = b""       # head of the incomplete multibulk request (None past 64 KiB)
-        self._partial_len = 0     # its length so far
+        self._inline = b""             # an incomplete inline line
+        self._incomplete_bytes = 0     # fed since the last complete request
+        self._tail = b"\n"              # end of the previous chunk, for headers split across chunks
         self.error: ProtocolError | None = None   # set once the stream is malformed
+        self.max_bulk = max_bulk
+        self.max_buffer = max_buffer
 
     def feed(self, data: bytes) -> list:
         """Return the complete requests in ``data`` plus what was buffered before.
@@ -293,7 +301,9 @@ class RequestReader:
 
     def _feed(self, data: bytes, out: list) -> None:
         reader = self._reader
-        if self._inline or (not self._partial_len and data[:1] != b"*"):
+        # hiredis leaves no bytes behind at an item boundary even inside a request, but
+        # the next item then starts with '$': anything else there starts an inline command
+        if self._inline or (data[:1] not in (b"*", b"$") and not reader.has_data()):
             data = self._feed_inline(self._inline + data, out)
             if not data:
                 return
@@ -313,10 +323,25 @@ class RequestReader:
                 out.append(req)
         except hiredis.ProtocolError as e:
             raise ProtocolError(_hiredis_message(str(e))) from None
-        if reader.has_data():
-            self._track_partial(data, out[first:])
-        else:
-            self._partial, self._partial_len = b"", 0
+        if len(out) > first and not reader.has_data():
+            self._incomplete_bytes = 0
+            self._tail = b"\n"
+            return
+        self._incomplete_bytes = len(data) if len(out) > first else self._incomplete_bytes + len(data)
+        if self._incomplete_bytes > self.max_buffer:
+            raise ProtocolError("query buffer limit reached")
+        self._check_headers(self._tail + data[:_SCAN_WINDOW])
+        if len(data) > _SCAN_WINDOW:
+            self._check_headers(data[-_SCAN_WINDOW:])
+        self._tail = data[-32:]
+
+    def _check_headers(self, window: bytes) -> None:
+        for m in _BIG_HEADER.finditer(window):
+            n = int(m.group(2))
+            if m.group(1) == b"$" and n > self.max_bulk:
+                raise ProtocolError("invalid bulk length")
+            if m.group(1) == b"*" and n > MAX_MULTIBULK_LEN:
+                raise ProtocolError("invalid multibulk length")
 
     def _feed_inline(self, data: bytes, out: list) -> bytes:
         """Consume inline lines from ``data``; return the rest, which starts at a ``*``."""
@@ -336,66 +361,9 @@ class RequestReader:
         self._inline = b""
         return data
 
-    def _track_partial(self, data: bytes, parsed: list) -> None:
-        """Find the incomplete request at the end of the stream and check its headers."""
-        if parsed:
-            consumed = sum(map(_wire_size, parsed)) - self._partial_len
-            tail = data[consumed:]
-            self._partial_len = len(tail)
-        else:
-            self._partial_len += len(data)
-            if self._partial is None:
-                return
-            tail = self._partial + data
-        _check_partial(tail)
-        self._partial = tail if len(tail) <= _GUARD_KEEP else None
-
 
 def _first_char(v) -> str:
     return {int: ":", list: "*", float: ",", bool: "#"}.get(type(v), "?")
-
-
-def _wire_size(req: list) -> int:
-    n = len(b"*%d\r\n" % len(req))
-    for a in req:
-        la = len(a) if a.isascii() else len(a.encode("utf-8", "surrogateescape"))
-        n += len(b"$%d\r\n" % la) + la + 2
-    return n
-
-
-def _check_partial(buf: bytes) -> None:
-    """Validate the headers present in an incomplete multibulk request."""
-    if not buf or buf[:1] != b"*":
-        return
-    nl = buf.find(b"\r\n")
-    if nl < 0:
-        if len(buf) > INLINE_MAX:
-            raise ProtocolError("too big mbulk count string")
-        return
-    try:
-        count = int(buf[1:nl])
-    except ValueError:
-        raise ProtocolError("invalid multibulk length") from None
-    if count > MAX_MULTIBULK_LEN:
-        raise ProtocolError("invalid multibulk length")
-    pos = nl + 2
-    for _ in range(count):
-        if pos >= len(buf):
-            return
-        if buf[pos:pos + 1] != b"$":
-            raise ProtocolError("expected '$', got '%s'" % buf[pos:pos + 1].decode("latin-1"))
-        nl = buf.find(b"\r\n", pos)
-        if nl < 0:
-            if len(buf) - pos > INLINE_MAX:
-                raise ProtocolError("too big bulk count string")
-            return
-        try:
-            size = int(buf[pos + 1:nl])
-        except ValueError:
-            raise ProtocolError("invalid bulk length") from None
-        if size < 0 or size > PROTO_MAX_BULK_LEN:
-            raise ProtocolError("invalid bulk length")
-        pos = nl + 2 + size + 2
 
 
 def _hiredis_message(msg: str) -> str:
