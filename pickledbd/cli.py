@@ -80,6 +80,23 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(asyncio.run(_serve(config, loop_name)))
 
 
+def sd_notify(state: str) -> bool:
+    """Tell systemd (Type=notify) about our state, when started with $NOTIFY_SOCKET."""
+    import socket
+    addr = os.environ.get("NOTIFY_SOCKET")
+    if not addr:
+        return False
+    if addr[0] == "@":
+        addr = "\0" + addr[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.connect(addr)
+            s.sendall(state.encode())
+        return True
+    except OSError:
+        return False
+
+
 async def _serve(config, loop_name: str) -> int:
     from .errors import PickleDBError
     from .server import Server
@@ -90,15 +107,24 @@ async def _serve(config, loop_name: str) -> int:
     try:
         await server.start()
     except (OSError, PickleDBError, ValueError) as e:
-        log.error("%s", e)
-        sys.stderr.write("pickledbd: %s\n" % e)
+        # one line, then a non-zero exit: never serve an empty database instead of the real one
+        msg = e.strerror if isinstance(e, OSError) and e.strerror and not e.filename else str(e)
+        if config.logfile:
+            log.error("%s", msg)
+        sys.stderr.write("pickledbd: %s\n" % msg)
+        sys.stderr.flush()
         return 1
     if config.pidfile:
-        with open(config.pidfile, "w") as f:
-            f.write("%d\n" % os.getpid())
+        try:
+            with open(config.pidfile, "w") as f:
+                f.write("%d\n" % os.getpid())
+        except OSError as e:
+            log.warning("Failed to write PID file: %s", e)
+    sd_notify("READY=1\nSTATUS=Ready to accept connections\nMAINPID=%d" % os.getpid())
     try:
         await server.stopped
     finally:
+        sd_notify("STOPPING=1")
         if config.pidfile:
             try:
                 os.unlink(config.pidfile)

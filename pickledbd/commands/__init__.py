@@ -6,7 +6,7 @@ import importlib.util
 
 from .registry import COMMANDS, command, lookup  # noqa: F401
 
-FAMILIES = ("connection", "server", "strings", "keys", "hashes", "lists", "sets", "zsets",
+FAMILIES = ("connection", "server", "client", "strings", "keys", "hashes", "lists", "sets", "zsets",
             "transactions", "pubsub")
 
 

@@ -73,25 +73,26 @@ def hello(c, args):
         if version not in (2, 3):
             raise RedisError("NOPROTO unsupported protocol version")
         i = 2
-    setname = None
+    # options apply as they are met, as in Redis 7.0: "HELLO 3 SETNAME x AUTH bad pw" names the
+    # connection and then fails with WRONGPASS
     while i < len(args):
         opt = args[i].upper()
-        if opt == "AUTH" and i + 2 < len(args):
+        more = len(args) - 1 - i
+        if opt == "AUTH" and more >= 2:
             _check_password(c, args[i + 1], args[i + 2])
             c.authenticated = True
+            c.update_special()
             i += 3
-        elif opt == "SETNAME" and i + 1 < len(args):
-            setname = args[i + 1]
-            _valid_name(setname)
+        elif opt == "SETNAME" and more >= 1:
+            _valid_name(args[i + 1])
+            c.name = args[i + 1]
             i += 2
         else:
             raise RedisError("ERR Syntax error in HELLO option '%s'" % args[i])
     if not c.authenticated:
         raise RedisError("NOAUTH HELLO must be called with the client already authenticated, "
-                         "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
+                         "otherwise the HELLO AUTH <user> <pass> option can be used to "
                          "authenticate the client and select the RESP protocol version at the same time")
-    if setname is not None:
-        c.name = setname
     if version is not None:
         c.set_protocol(version)
     c.update_special()
@@ -100,9 +101,8 @@ def hello(c, args):
 
 
 def _valid_name(name: str) -> None:
-    for ch in name:
-        if ch < "!" or ch > "~":
-            raise RedisError("ERR Client names cannot contain spaces, newlines or special characters.")
+    from .client import valid_name
+    valid_name(name)
 
 
 @command("reset")
@@ -112,7 +112,18 @@ def reset(c, args):
         c.multi = None
         c.multi_error = False
     if c.watching:
-        server.unwatch_all(c) if hasattr(server, "unwatch_all") else None
+        unwatch = getattr(server, "unwatch_all", None)
+        if unwatch is not None:
+            unwatch(c)
+        else:
+            for k in c.watching:
+                s = c.ks.watched.get(k)
+                if s is not None:
+                    s.discard(c)
+                    if not s:
+                        del c.ks.watched[k]
+            c.watching = set()
+        c.watch_dirty = False
     if server.pubsub is not None:
         server.pubsub.forget(c)
     if c.monitor and c in server.monitors:

@@ -30,7 +30,7 @@ class Command:
 
     __slots__ = ("fullname", "name", "handler", "arity", "flags", "first_key", "last_key",
                  "key_step", "acl_categories", "key_specs", "docs", "subcommands", "parent",
-                 "write", "readonly", "calls", "usec", "failed_calls", "rejected_calls")
+                 "write", "readonly", "calls", "ns", "failed_calls", "rejected_calls")
 
     def __init__(self, fullname: str, handler: Callable | None, arity: int, flags, keys,
                  acl_categories=(), key_specs=(), docs=None):
@@ -47,7 +47,7 @@ class Command:
         self.parent: Command | None = None
         self.write = "write" in self.flags
         self.readonly = "readonly" in self.flags
-        self.calls = self.usec = self.failed_calls = self.rejected_calls = 0
+        self.calls = self.ns = self.failed_calls = self.rejected_calls = 0
 
     def key_positions(self, args: list) -> list[int]:
         """Positions of the key arguments in ``args`` (for COMMAND GETKEYS, WATCH, ...)."""
@@ -142,6 +142,8 @@ def resolve(cmd: Command, args: list) -> Command:
     if not cmd.subcommands:
         return cmd
     if len(args) < 2:
+        if cmd.handler is not None:   # a container that also runs bare (COMMAND)
+            return cmd
         raise RedisError("ERR wrong number of arguments for '%s' command" % cmd.name)
     sub = cmd.subcommands.get("%s|%s" % (cmd.name, args[1].lower()))
     if sub is None:
