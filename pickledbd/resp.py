@@ -277,11 +277,13 @@ class RequestReader:
     does: a chunk that leaves a request incomplete has its edges checked for an absurd
     declared length (``$2147483648``) and the bytes of an incomplete request are bounded."""
 
-    __slots__ = ("_reader", "_inline", "_incomplete_bytes", "_tail", "error", "max_bulk", "max_buffer")
+    __slots__ = ("_reader", "_inline", "_incomplete_bytes", "_tail", "_at_line_end", "error",
+                 "max_bulk", "max_buffer")
 
     def __init__(self, max_bulk: int = PROTO_MAX_BULK_LEN, max_buffer: int = 1 << 30):
         self._reader = hiredis.Reader(encoding="utf-8", errors="surrogateescape")
         self._inline = b""             # an incomplete inline line
+        self._at_line_end = True       # the last chunk given to hiredis ended with \n
         self._incomplete_bytes = 0     # fed since the last complete request
         self._tail = b"\n"              # end of the previous chunk, for headers split across chunks
         self.error: ProtocolError | None = None   # set once the stream is malformed
@@ -293,41 +295,44 @@ class RequestReader:
         On a malformed stream, returns the requests before the fault and sets ``error``
         (Redis runs those, then replies with the error and closes)."""
         out: list = []
-        try:
-            self._feed(data, out)
-        except ProtocolError as e:
-            self.error = e
-        return out
-
-    def _feed(self, data: bytes, out: list) -> None:
         reader = self._reader
-        # hiredis leaves no bytes behind at an item boundary even inside a request, but
-        # the next item then starts with '$': anything else there starts an inline command
-        if self._inline or (data[:1] not in (b"*", b"$") and not reader.has_data()):
-            data = self._feed_inline(self._inline + data, out)
-            if not data:
-                return
-        first = len(out)
-        reader.feed(data)
-        gets = reader.gets
         try:
-            while True:
-                req = gets()
-                if req is False:
-                    break
-                if type(req) is not list:
+            # A new request may be inline. hiredis keeps no bytes (has_data() is False) at an
+            # item boundary inside a request too, and after a lone type byte; but then either
+            # the last chunk did not end a line, or the next item starts with '$'.
+            if self._inline or (data[0] != 42 and data[0] != 36 and self._at_line_end
+                                and not reader.has_data()):
+                data = self._feed_inline(self._inline + data, out)
+                if not data:
+                    return out
+            first = len(out)
+            reader.feed(data)
+            self._at_line_end = data[-1] == 10
+            gets = reader.gets
+            req = gets()
+            while req is not False:
+                if req.__class__ is not list:
                     raise ProtocolError("expected '*', got '%s'" % _first_char(req))
                 for a in req:
-                    if type(a) is not str:
+                    if a.__class__ is not str:
                         raise ProtocolError("expected '$', got '%s'" % _first_char(a))
                 out.append(req)
+                req = gets()
+            if len(out) > first and not reader.has_data():
+                if self._incomplete_bytes:
+                    self._incomplete_bytes = 0
+                    self._tail = b"\n"
+                return out
+            self._check_incomplete(data, len(out) > first)
+        except ProtocolError as e:
+            self.error = e
         except hiredis.ProtocolError as e:
-            raise ProtocolError(_hiredis_message(str(e))) from None
-        if len(out) > first and not reader.has_data():
-            self._incomplete_bytes = 0
-            self._tail = b"\n"
-            return
-        self._incomplete_bytes = len(data) if len(out) > first else self._incomplete_bytes + len(data)
+            self.error = ProtocolError(_hiredis_message(str(e)))
+        return out
+
+    def _check_incomplete(self, data: bytes, progressed: bool) -> None:
+        """The stream ends inside a request: bound its size, check its visible headers."""
+        self._incomplete_bytes = len(data) if progressed else self._incomplete_bytes + len(data)
         if self._incomplete_bytes > self.max_buffer:
             raise ProtocolError("query buffer limit reached")
         self._check_headers(self._tail + data[:_SCAN_WINDOW])

@@ -14,6 +14,7 @@ import socket
 import sys
 import time
 from collections import deque
+from time import perf_counter_ns
 
 from . import __version__
 from .blocking import BlockOn
@@ -43,6 +44,7 @@ DENIED = (
 
 _SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
                             "sunsubscribe", "ping", "quit", "reset"))
+_NOT_MONITORED = frozenset(("admin", "skip_monitor"))
 _MULTI_RUN_NOW = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
 
 
@@ -151,8 +153,9 @@ class Client(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         reqs = self.reader.feed(data)
-        self.last_interaction = time.time()
-        self.server.stat_net_input += len(data)
+        server = self.server
+        self.last_interaction = server.clock
+        server.stat_net_input += len(data)
         if self.block is not None or self.pending:
             self.pending.extend(reqs)
             self.pause()
@@ -160,7 +163,7 @@ class Client(asyncio.Protocol):
                 self.run_pending()
             return
         if len(reqs) == 1:
-            out = self.server.execute(self, reqs[0])
+            out = server.execute(self, reqs[0])
             if out:
                 self.transport.write(out)
         else:
@@ -245,10 +248,15 @@ class Server:
         load_all()
         self.config = config
         self.keyspace = Keyspace(config.databases)
+        self.ready_keys = self.keyspace.ready_keys   # same list: checked after every command
+        self.slowlog_ns = 0
+        config.listeners.append(self.config_changed)
+        self.config_changed()
         self.storage = None
         self.clients: dict[int, Client] = {}
         self._next_id = 0
         self.start_time = time.time()
+        self.clock = self.start_time   # unix time, refreshed by cron: cheap for idle tracking
         self.run_id = os.urandom(20).hex()
         self.listeners: list = []
         self.monitors: list[Client] = []
@@ -264,7 +272,7 @@ class Server:
         self.bgsave_scheduled = False
         self.last_bgsave_try = 0.0
         self.last_bgsave_seconds = -1
-        self.stat_connections = self.stat_commands = self.stat_rejected = 0
+        self.stat_connections = self.stat_rejected = 0
         self.stat_net_input = self.stat_net_output = 0
         self.stat_keyspace_hits = self.stat_keyspace_misses = 0
         self.shutting_down = False
@@ -282,8 +290,47 @@ class Server:
 
     # ---------------------------------------------------------------- dispatch
     def execute(self, c: Client, args: list) -> bytes:
-        """Run one request; return its encoded reply (b"" when the client blocked)."""
+        """Run one request; return its encoded reply (b"" when the client blocked).
+        The common case (a plain command, no MULTI/auth/monitor) runs inline here: this
+        is the hot path of every request, so it avoids calls and attribute lookups."""
         cmd = COMMANDS.get(args[0])
+        if cmd is None or cmd.subcommands or c.special or self.monitors:
+            return self.execute_slow(c, args, cmd)
+        n = len(args)
+        arity = cmd.arity
+        if (n != arity) if arity >= 0 else (n < -arity):
+            return self.reject(c, arity_error(cmd))
+        c.last_command = cmd.fullname
+        t0 = perf_counter_ns()
+        try:
+            reply = cmd.handler(c, args)
+        except RedisError as e:
+            reply = e
+            cmd.failed_calls += 1
+        except Exception as e:  # a bug must cost one reply, never the connection
+            reply = self.internal_error(cmd, e)
+        dt = perf_counter_ns() - t0
+        cmd.calls += 1
+        cmd.ns += dt
+        if dt >= self.slowlog_ns:
+            self.slowlog_add(c, args, dt // 1000)
+        if self.ready_keys:
+            self.serve_blocked()
+        cls = reply.__class__
+        if cls is bytes:
+            return reply
+        if cls is str:
+            e = reply.encode("utf-8", "surrogateescape")
+            return b"$%d\r\n%s\r\n" % (len(e), e)
+        if cls is int:
+            return b":%d\r\n" % reply
+        if cls is BlockOn:
+            self.block_client(c, cmd, args, reply)
+            return b""
+        return c.encode(reply)
+
+    def execute_slow(self, c: Client, args: list, cmd) -> bytes:
+        """Unknown commands, subcommands, MULTI/auth/subscribed gates, MONITOR feeds."""
         if cmd is None:
             cmd = lookup(args[0])
             if cmd is None:
@@ -301,37 +348,51 @@ class Server:
             early = self.gate(c, cmd, args)
             if early is not None:
                 return early
-        if self.monitors:
+        if self.monitors and not (cmd.flags & _NOT_MONITORED):
             self.feed_monitors(c, args)
         reply = self.call(c, cmd, args)
         if reply.__class__ is BlockOn:
             self.block_client(c, cmd, args, reply)
             return b""
-        if self.keyspace.ready_keys:
+        if self.ready_keys:
             self.serve_blocked()
         return c.encode(reply)
 
     def call(self, c: Client, cmd, args: list):
         """Run a resolved command and account for it. Returns the reply value."""
-        self.stat_commands += 1
         c.last_command = cmd.fullname
-        t0 = time.perf_counter_ns()
+        t0 = perf_counter_ns()
         try:
             reply = cmd.handler(c, args)
         except RedisError as e:
             reply = e
             cmd.failed_calls += 1
-        except Exception as e:  # a bug must cost one reply, never the connection
-            log.exception("internal error running %s", cmd.fullname)
-            reply = RedisError("ERR internal error: %s" % e)
-            cmd.failed_calls += 1
-        dt = (time.perf_counter_ns() - t0) // 1000
+        except Exception as e:
+            reply = self.internal_error(cmd, e)
+        dt = perf_counter_ns() - t0
         cmd.calls += 1
-        cmd.usec += dt
-        threshold = self.config.values["slowlog-log-slower-than"]
-        if 0 <= threshold <= dt:
-            self.slowlog_add(c, args, dt)
+        cmd.ns += dt
+        if dt >= self.slowlog_ns:
+            self.slowlog_add(c, args, dt // 1000)
         return reply
+
+    def internal_error(self, cmd, e: Exception) -> RedisError:
+        log.exception("internal error running %s", cmd.fullname)
+        cmd.failed_calls += 1
+        return RedisError("ERR internal error: %s" % e)
+
+    @property
+    def stat_commands(self) -> int:
+        from .commands.registry import unique_commands
+        total = 0
+        for cmd in unique_commands():
+            total += cmd.calls + sum(sub.calls for sub in cmd.subcommands.values())
+        return total
+
+    def config_changed(self) -> None:
+        """Refresh what the hot path caches from the config (called after CONFIG SET)."""
+        us = self.config.values["slowlog-log-slower-than"]
+        self.slowlog_ns = us * 1000 if us >= 0 else 1 << 62
 
     def reject(self, c: Client, err: RedisError) -> bytes:
         self.stat_rejected += 1
@@ -373,7 +434,7 @@ class Server:
             return
         self._unpark(c)
         c.send(c.encode(reply))
-        if self.keyspace.ready_keys:
+        if self.ready_keys:
             self.serve_blocked()
         self.loop.call_soon(c.run_pending)
 
@@ -398,13 +459,15 @@ class Server:
         """Serve clients blocked on keys that were just written, in the order they blocked."""
         ks = self.keyspace
         while ks.ready_keys:
-            ready, ks.ready_keys = ks.ready_keys, []
+            ready = list(ks.ready_keys)
+            ks.ready_keys.clear()
             for dbi, key in dict.fromkeys(ready):
                 queue = ks.blocked.get((dbi, key))
                 while queue:
                     c = queue[0]
                     cmd = lookup(c.block_args[0])
                     cmd = resolve(cmd, c.block_args)
+                    c.ready_key = key      # serve from the key that became ready, as Redis does
                     reply = self.call(c, cmd, c.block_args)
                     if reply.__class__ is BlockOn:
                         break
@@ -412,6 +475,11 @@ class Server:
                     c.send(c.encode(reply))
                     self.loop.call_soon(c.run_pending)
                     queue = ks.blocked.get((dbi, key))
+
+    def unwatch_all(self, c: Client) -> None:
+        """Forget every key ``c`` WATCHes (UNWATCH, EXEC, DISCARD, RESET)."""
+        from .commands.transactions import unwatch_all
+        unwatch_all(c)
 
     def blocked_clients(self) -> int:
         return sum(1 for c in self.clients.values() if c.block is not None)
@@ -458,6 +526,19 @@ class Server:
         self.storage = open_storage(self.config.data_path())
         self.keyspace.dirty_keys = {} if self.storage.incremental else None
 
+    def storage_path_changed(self) -> None:
+        """CONFIG SET dir/dbfilename: the next save goes to the new file, in full."""
+        if self.storage is not None and self.storage.path == self.config.data_path():
+            return
+        self.kill_bgsave_child()
+        old = self.storage
+        self.open_storage()
+        if self.keyspace.dirty_keys is not None:
+            self.keyspace.dirty_keys = {db.index: None for db in self.keyspace.dbs}
+        self.keyspace.dirty += 1
+        if old is not None:
+            old.close()
+
     def load(self) -> None:
         from .zset import ZSet
         t0 = time.time()
@@ -465,6 +546,7 @@ class Server:
         self.keyspace.load_state(state)
         keys = sum(len(db.data) for db in self.keyspace.dbs)
         expires = sum(len(db.expires) for db in self.keyspace.dbs)
+        self.loaded_keys = keys
         log.info("DB loaded from disk: %.3f seconds, %d keys (%d with an expiry) from %s",
                  time.time() - t0, keys, expires, self.storage.path)
         self.keyspace.dirty = 0
@@ -489,6 +571,7 @@ class Server:
         self.lastsave = int(time.time())
         self.last_save_ok = True
         self.last_bgsave_ok = True
+        self.stat_saves = getattr(self, "stat_saves", 0) + 1
         log.info("DB saved on disk")
 
     def bgsave(self) -> bool:
@@ -500,6 +583,9 @@ class Server:
         self.last_bgsave_try = time.time()
         sys.stdout.flush()
         sys.stderr.flush()
+        for h in log.handlers:
+            h.flush()
+        t_fork = time.perf_counter_ns()
         pid = os.fork()
         if pid == 0:  # child: write and leave, touching nothing of the parent's loop
             code = 1
@@ -517,6 +603,8 @@ class Server:
                 os._exit(code)
         if dirty_keys is not None:
             ks.dirty_keys = {}
+        self.stat_fork_usec = (time.perf_counter_ns() - t_fork) // 1000
+        self.stat_forks = getattr(self, "stat_forks", 0) + 1
         self.bgsave_child = pid
         self.bgsave_started = time.time()
         self.bgsave_dirty_before = ks.dirty
@@ -540,6 +628,7 @@ class Server:
             self.keyspace.dirty -= self.bgsave_dirty_before
             self.lastsave = int(time.time())
             self.last_bgsave_ok = True
+            self.stat_saves = getattr(self, "stat_saves", 0) + 1
             log.info("Background saving terminated with success")
         else:
             self.last_bgsave_ok = False
@@ -574,6 +663,7 @@ class Server:
                 log.exception("cron job failed")
 
     def cron_once(self) -> None:
+        self.clock = time.time()
         ks = self.keyspace
         if ks.expiry_heap:
             ks.active_expire_cycle()
@@ -600,19 +690,28 @@ class Server:
         self.loop = asyncio.get_running_loop()
         self.stopped = self.loop.create_future()
         cfg = self.config
+        data_dir = os.path.abspath(os.path.expanduser(cfg.values["dir"]))
+        if not os.path.isdir(data_dir):
+            raise OSError(2, "Can't chdir to '%s': No such file or directory" % cfg.values["dir"])
         self.open_storage()
-        self.load()
-        for addr, optional in cfg.bind_addresses:
+        # listen first (a port in use fails at once), then load: nothing is served before
+        # load() returns, since it runs before the loop gets control back
+        for addr, optional in (cfg.bind_addresses if cfg.port else ()):   # port 0: no TCP
+            host = {"*": "0.0.0.0", "::*": "::"}.get(addr, addr)
             try:
                 srv = await self.loop.create_server(
-                    lambda: Client(self), host=addr if addr != "*" else None, port=cfg.port,
+                    lambda: Client(self), host=host, port=cfg.port,
                     backlog=cfg.values["tcp-backlog"], reuse_address=True)
             except OSError as e:
-                if optional and e.errno in (99, 97, 22):   # address not available / family unsupported
+                if optional and (isinstance(e, socket.gaierror) or e.errno in (99, 97, 22)):
+                    # address not available / family unsupported (e.g. no IPv6)
                     log.info("Skipping optional bind %s: %s", addr, e.strerror)
                     continue
+                for done in self.listeners:
+                    done.close()
+                why = os.strerror(e.errno) if isinstance(e.errno, int) and e.errno > 0 else e.strerror
                 raise OSError(e.errno, "Could not create server TCP listening socket %s:%d: %s"
-                              % (addr, cfg.port, e.strerror)) from None
+                              % (addr, cfg.port, why)) from None
             self.listeners.append(srv)
         if cfg.unixsocket:
             if os.path.exists(cfg.unixsocket):
@@ -623,30 +722,47 @@ class Server:
             self.listeners.append(srv)
         if not self.listeners:
             raise OSError("no address to listen on")
+        try:
+            self.load()
+        except BaseException:
+            for srv in self.listeners:
+                srv.close()
+            raise
         for sig in (signal.SIGTERM, signal.SIGINT):
             self.loop.add_signal_handler(sig, self.on_signal, sig)
         self.cron_task = self.loop.create_task(self.cron())
         log.info("Ready to accept connections on port %d", cfg.port)
 
     def on_signal(self, sig) -> None:
-        log.warning("Received %s scheduling shutdown...", signal.Signals(sig).name)
+        name = signal.Signals(sig).name
+        if sig == signal.SIGINT and getattr(self, "shutdown_failed", False):
+            log.warning("You insist... exiting now.")
+            os._exit(1)
+        log.warning("Received %s scheduling shutdown...", name)
         if not self.shutdown():
-            log.warning("SIGTERM received but errors trying to shut down the server, check the logs")
+            self.shutdown_failed = True
+            log.warning("%s received but errors trying to shut down the server, check the logs",
+                        name)
 
-    def shutdown(self, save: bool | None = None) -> bool:
+    def shutdown(self, save: bool | None = None, force: bool = False) -> bool:
         """Save (if save rules exist, or ``save`` is True), close everything, stop the loop.
-        Returns False (and keeps running) when the final save fails, as Redis does."""
+        Returns False (and keeps running) when the final save fails, as Redis does,
+        unless ``force`` (SHUTDOWN FORCE)."""
         if self.shutting_down:
             return True
+        log.warning("User requested shutdown...")
         self.kill_bgsave_child()
         if save is None:
             save = bool(self.config.save_rules)
         if save:
+            log.info("Saving the final snapshot before exiting.")
             try:
                 self.save()
             except Exception:
-                log.warning("Error trying to save the DB, can't exit.")
-                return False
+                if not force:
+                    log.warning("Error trying to save the DB, can't exit.")
+                    return False
+                log.warning("Error trying to save the DB; exiting anyway (FORCE).")
         self.shutting_down = True
         for srv in self.listeners:
             srv.close()
