@@ -7,6 +7,9 @@ until the command returns something other than a BlockOn. On timeout the client 
 """
 from __future__ import annotations
 
+import re
+from decimal import ROUND_CEILING, Decimal
+
 from .resp import RedisError
 
 
@@ -19,16 +22,37 @@ class BlockOn:
         self.timeout_reply = timeout_reply
 
 
+_TIMEOUT_DEC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z", re.ASCII)
+_TIMEOUT_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?\Z")
+_TIMEOUT_INF = re.compile(r"[+-]?inf(?:inity)?\Z", re.IGNORECASE)
+_LLONG_MAX = (1 << 63) - 1
+_FOREVER = 10 * 365 * 86400.0     # longer than this: never times out in practice
+
+
 def parse_timeout(arg: str) -> float:
-    """A blocking command's timeout in seconds, with Redis's error texts."""
-    try:
-        t = float(arg)
-    except ValueError:
-        raise RedisError("ERR timeout is not a float or out of range") from None
-    if t != t or t in (float("inf"), float("-inf")):
-        raise RedisError("ERR timeout is not a float or out of range")
-    if t < 0:
+    """A blocking command's timeout in seconds (0 = forever), as Redis 7.0's
+    getTimeoutFromObjectOrReply reads it: strtold (decimal, hex, inf), milliseconds rounded
+    up; a value beyond LLONG_MAX ms (inf included) wraps negative in its cast."""
+    not_float = RedisError("ERR timeout is not a float or out of range")
+    s = arg
+    if _TIMEOUT_DEC.match(s):
+        d = Decimal(s)
+        if d and not -4950 <= d.adjusted() <= 4931:
+            raise not_float             # strtold: ERANGE (overflow / underflow)
+        ms = d * 1000
+    elif _TIMEOUT_HEX.match(s):
+        try:
+            ms = Decimal(float.fromhex(s)) * 1000
+        except OverflowError:
+            raise not_float from None
+    elif _TIMEOUT_INF.match(s):
         raise RedisError("ERR timeout is negative")
-    if t * 1000 > (1 << 63) / 1000:
-        raise RedisError("ERR timeout is out of range")
-    return t
+    else:
+        raise not_float
+    if ms > _LLONG_MAX:
+        raise RedisError("ERR timeout is negative")
+    tval = int(ms.to_integral_value(rounding=ROUND_CEILING))
+    if tval < 0:
+        raise RedisError("ERR timeout is negative")
+    seconds = tval / 1000
+    return 0.0 if seconds > _FOREVER else seconds

@@ -1,0 +1,424 @@
+"""Hash commands: HSET, HGET, HMGET, HGETALL, HINCRBY(FLOAT), HRANDFIELD, HSCAN, ...
+
+A hash is a ``dict`` field -> value. Values written here are ``str``; values the library
+stored may be other JSON (int, float, nested dict, ...), read through ``as_str``.
+"""
+from __future__ import annotations
+
+import random
+import re
+from collections import OrderedDict
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+from itertools import islice
+
+from ..globmatch import matcher
+from ..keyspace import MISSING, as_str, byte_len
+from ..resp import OK, RedisError
+from .registry import command
+from .util import INT_MAX, INT_MIN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, parse_int
+
+_HASH = (dict,)
+
+
+def _sv(v) -> str:
+    return v if type(v) is str else as_str(v)
+
+
+def _get(c, key):
+    return c.db.lookup_type(key, _HASH)
+
+
+def _pairs_arity(args) -> None:
+    if len(args) % 2:
+        raise RedisError("ERR wrong number of arguments for '%s' command" % args[0].lower())
+
+
+def _hset_pairs(c, key, args) -> int:
+    db = c.db
+    h = _get(c, key)
+    if h is MISSING:
+        h = {}
+        for i in range(2, len(args), 2):
+            h[args[i]] = args[i + 1]
+        db.set(key, h)
+        return len(h)
+    n = len(h)
+    for i in range(2, len(args), 2):
+        h[args[i]] = args[i + 1]
+    db.modified(key)
+    return len(h) - n
+
+
+@command("hset")
+def hset(c, args):
+    _pairs_arity(args)
+    return _hset_pairs(c, args[1], args)
+
+
+@command("hmset")
+def hmset(c, args):
+    _pairs_arity(args)
+    _hset_pairs(c, args[1], args)
+    return OK
+
+
+@command("hsetnx")
+def hsetnx(c, args):
+    key, field = args[1], args[2]
+    h = _get(c, key)
+    if h is MISSING:
+        c.db.set(key, {field: args[3]})
+        return 1
+    if field in h:
+        return 0
+    h[field] = args[3]
+    c.db.modified(key)
+    return 1
+
+
+@command("hget")
+def hget(c, args):
+    h = _get(c, args[1])
+    if h is MISSING:
+        return None
+    v = h.get(args[2], MISSING)
+    return None if v is MISSING else _sv(v)
+
+
+@command("hmget")
+def hmget(c, args):
+    h = _get(c, args[1])
+    if h is MISSING:
+        return [None] * (len(args) - 2)
+    out = []
+    for f in args[2:]:
+        v = h.get(f, MISSING)
+        out.append(None if v is MISSING else _sv(v))
+    return out
+
+
+@command("hgetall")
+def hgetall(c, args):
+    h = _get(c, args[1])
+    if h is MISSING:
+        return {}
+    return {f: (v if type(v) is str else as_str(v)) for f, v in h.items()}
+
+
+@command("hkeys")
+def hkeys(c, args):
+    h = _get(c, args[1])
+    return [] if h is MISSING else list(h)
+
+
+@command("hvals")
+def hvals(c, args):
+    h = _get(c, args[1])
+    return [] if h is MISSING else [_sv(v) for v in h.values()]
+
+
+@command("hdel")
+def hdel(c, args):
+    key = args[1]
+    h = _get(c, key)
+    if h is MISSING:
+        return 0
+    n = 0
+    for f in args[2:]:
+        if f in h:
+            del h[f]
+            n += 1
+    if n:
+        if h:
+            c.db.modified(key)
+        else:
+            c.db.delete(key)
+    return n
+
+
+@command("hexists")
+def hexists(c, args):
+    h = _get(c, args[1])
+    return 0 if h is MISSING else int(args[2] in h)
+
+
+@command("hlen")
+def hlen(c, args):
+    h = _get(c, args[1])
+    return 0 if h is MISSING else len(h)
+
+
+@command("hstrlen")
+def hstrlen(c, args):
+    h = _get(c, args[1])
+    if h is MISSING:
+        return 0
+    v = h.get(args[2], MISSING)
+    return 0 if v is MISSING else byte_len(_sv(v))
+
+
+# ---------------------------------------------------------------- HINCRBY / HINCRBYFLOAT
+
+@command("hincrby")
+def hincrby(c, args):
+    key, field = args[1], args[2]
+    incr = parse_int(args[3])
+    h = _get(c, key)
+    cur = 0
+    if h is not MISSING and field in h:
+        v = h[field]
+        if type(v) is int:
+            cur = v
+        else:
+            cur = parse_int(_sv(v), HASH_NOT_INT)
+    n = cur + incr
+    if n < INT_MIN or n > INT_MAX:
+        raise OVERFLOW
+    if h is MISSING:
+        c.db.set(key, {field: str(n)})
+    else:
+        h[field] = str(n)
+        c.db.modified(key)
+    return n
+
+
+HASH_NOT_INT = RedisError("ERR hash value is not an integer")
+HASH_NOT_FLOAT = RedisError("ERR hash value is not a float")
+
+# ---- x87 long double arithmetic (what Redis's HINCRBYFLOAT/INCRBYFLOAT use), emulated exactly
+_LD_DEC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z", re.ASCII)
+_LD_INF = re.compile(r"[+-]?(?:inf|infinity)\Z", re.I)
+_LD_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?\Z")
+_LD_MAX_EXP = 16384          # |x| >= 2**16384 overflows
+_LD_MIN_EXP = -16445         # smallest subnormal 2**-16445
+
+
+def _ld_round(x: Fraction) -> Fraction:
+    """Round an exact rational to the nearest x87 long double (64-bit significand)."""
+    if x == 0:
+        return x
+    sign = -1 if x < 0 else 1
+    a = -x if x < 0 else x
+    e = a.numerator.bit_length() - a.denominator.bit_length()
+    if Fraction(2) ** e > a:
+        e -= 1
+    # a in [2**e, 2**(e+1)); keep 64 significant bits (fewer when subnormal)
+    shift = max(e - 63, _LD_MIN_EXP)
+    scaled = a / (Fraction(2) ** shift)
+    m = round(scaled)            # Fraction.__round__: half to even
+    r = Fraction(m) * Fraction(2) ** shift
+    return r if sign > 0 else -r
+
+
+def _ld_parse(s: str):
+    """strtold as Redis's string2ld accepts it: a Fraction, or a float for +-inf; None if invalid."""
+    if not s or len(s) >= 5 * 1024 or s[0].isspace():
+        return None
+    if _LD_DEC.match(s):
+        x = _ld_round(Fraction(Decimal(s)))
+    elif _LD_INF.match(s):
+        return float("-inf") if s[0] == "-" else float("inf")
+    elif _LD_HEX.match(s):
+        try:
+            x = Fraction(float.fromhex(s))
+        except (ValueError, OverflowError):
+            return None
+    else:
+        return None
+    if x != 0 and abs(x) >= Fraction(2) ** _LD_MAX_EXP:
+        return None                  # ERANGE with HUGE_VAL
+    return x
+
+
+def _ld_format(x: Fraction) -> str:
+    """printf("%.17Lf") with trailing zeros (and a bare '.') removed, as Redis's ld2string."""
+    # x is a long double: m * 2**e with m < 2**64. Build the decimal from that (an int's
+    # str() is limited to 4300 digits, 2**16383 has 4933).
+    num, den = x.numerator, x.denominator
+    with localcontext() as ctx:
+        ctx.prec = 20000
+        if den == 1:
+            sign = -1 if num < 0 else 1
+            e = max(abs(num).bit_length() - 64, 0)
+            d = Decimal(sign * (abs(num) >> e)) * (Decimal(2) ** e)
+        else:
+            d = Decimal(num) / (Decimal(2) ** (den.bit_length() - 1))
+        d = d.quantize(Decimal(1).scaleb(-17), rounding=ROUND_HALF_EVEN)
+    s = format(d, "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    if s == "-0":
+        s = "0"
+    return s
+
+
+@command("hincrbyfloat")
+def hincrbyfloat(c, args):
+    key, field = args[1], args[2]
+    incr = _ld_parse(args[3])
+    if incr is None:
+        raise NOT_FLOAT
+    if type(incr) is float:
+        raise RedisError("ERR value is NaN or Infinity")
+    h = _get(c, key)
+    cur = Fraction(0)
+    if h is not MISSING and field in h:
+        v = h[field]
+        cur = _ld_parse(_sv(v))
+        if cur is None:
+            raise HASH_NOT_FLOAT
+        if type(cur) is float:
+            raise RedisError("ERR increment would produce NaN or Infinity")
+    total = _ld_round(cur + incr)
+    if total != 0 and abs(total) >= Fraction(2) ** _LD_MAX_EXP:
+        raise RedisError("ERR increment would produce NaN or Infinity")
+    text = _ld_format(total)
+    if h is MISSING:
+        c.db.set(key, {field: text})
+    else:
+        h[field] = text
+        c.db.modified(key)
+    return text
+
+
+# ---------------------------------------------------------------- HRANDFIELD
+
+@command("hrandfield")
+def hrandfield(c, args):
+    if len(args) >= 3:
+        try:
+            count = parse_int(args[2])
+        except RedisError:
+            raise NOT_INT from None
+        if count < -INT_MAX:
+            raise RedisError("ERR value is out of range, value must between %d and %d"
+                             % (-INT_MAX, INT_MAX))
+        withvalues = False
+        if len(args) > 4 or (len(args) == 4 and args[3].lower() != "withvalues"):
+            raise SYNTAX
+        if len(args) == 4:
+            withvalues = True
+            if count < -(INT_MAX // 2) or count > INT_MAX // 2:   # C division: -LONG_MAX/2
+                raise RedisError("ERR value is out of range")
+        return _hrandfield_count(c, args[1], count, withvalues)
+    h = _get(c, args[1])
+    if h is MISSING:
+        return None
+    return next(islice(h, random.randrange(len(h)), None))
+
+
+def _hrandfield_count(c, key, count, withvalues):
+    h = _get(c, key)
+    if h is MISSING or count == 0:
+        return []
+    resp3 = c.resp == 3
+    if count < 0:
+        fields = list(h)
+        picks = random.choices(fields, k=-count)
+    elif count >= len(h):
+        picks = list(h)
+    else:
+        picks = random.sample(list(h), count)
+    if not withvalues:
+        return picks
+    if resp3:
+        return [[f, _sv(h[f])] for f in picks]
+    out = []
+    for f in picks:
+        out.append(f)
+        out.append(_sv(h[f]))
+    return out
+
+
+# ---------------------------------------------------------------- HSCAN
+
+SMALL_HASH = 128          # like Redis's listpack: one call returns everything, cursor 0
+_MAX_SCANS = 32           # snapshots of large hashes kept for running cursors (LRU)
+_scans: "OrderedDict[int, tuple]" = OrderedDict()   # scan id -> (hash object, fields snapshot)
+_next_scan = [0]
+_POS_BITS = 32
+
+
+def parse_cursor(s: str) -> int:
+    """strtoul as Redis's parseScanCursorOrReply uses it."""
+    err = RedisError("ERR invalid cursor")
+    if s == "":
+        return 0
+    if s[0].isspace():
+        raise err
+    t = s[1:] if s[0] in "+-" else s
+    if not t or not t.isascii() or not t.isdigit():
+        raise err
+    n = int(t)
+    if n > (1 << 64) - 1:
+        raise err
+    if s[0] == "-":
+        n = (-n) % (1 << 64)
+    return n
+
+
+def scan_options(args, start):
+    """COUNT / MATCH options of HSCAN/SSCAN/ZSCAN: (count, match function or None)."""
+    count, pat = 10, None
+    i, n = start, len(args)
+    while i < n:
+        opt = args[i].lower()
+        if opt == "count" and n - i >= 2:
+            try:
+                count = parse_int(args[i + 1])
+            except RedisError:
+                raise NOT_INT from None
+            if count < 1:
+                raise SYNTAX
+            i += 2
+        elif opt == "match" and n - i >= 2:
+            pat = args[i + 1]
+            i += 2
+        else:
+            raise SYNTAX
+    return count, (None if pat is None or pat == "*" else matcher(pat))
+
+
+@command("hscan")
+def hscan(c, args):
+    cursor = parse_cursor(args[2])
+    h = _get(c, args[1])
+    if h is MISSING:
+        return ["0", []]
+    count, match = scan_options(args, 3)
+    out = []
+    if len(h) <= SMALL_HASH:
+        for f, v in h.items():
+            if match is None or match(f):
+                out.append(f)
+                out.append(_sv(v))
+        return ["0", out]
+    # A large hash: the cursor names a snapshot of the fields taken when the scan started
+    # (cursor 0) and a position in it. Every field present all along is in the snapshot,
+    # so it is returned; fields added later may be missed and deleted ones are skipped,
+    # as SCAN's guarantees allow. An unknown cursor (snapshot evicted, server restarted)
+    # starts again from the beginning: duplicates are allowed, misses are not.
+    scan_id, pos = cursor >> _POS_BITS, cursor & ((1 << _POS_BITS) - 1)
+    snap = _scans.get(scan_id) if cursor else None
+    if snap is None or snap[0] is not h:
+        _next_scan[0] = _next_scan[0] % ((1 << 31) - 1) + 1
+        scan_id = _next_scan[0]
+        snap = (h, list(h))
+        _scans[scan_id] = snap
+        while len(_scans) > _MAX_SCANS:
+            _scans.popitem(last=False)
+        pos = 0
+    else:
+        _scans.move_to_end(scan_id)
+    fields = snap[1]
+    end = min(pos + count, len(fields))
+    for f in fields[pos:end]:
+        v = h.get(f, MISSING)
+        if v is not MISSING and (match is None or match(f)):
+            out.append(f)
+            out.append(_sv(v))
+    if end >= len(fields):
+        _scans.pop(scan_id, None)
+        return ["0", out]
+    return [str((scan_id << _POS_BITS) | end), out]
