@@ -1,0 +1,34 @@
+"""The in-memory model shared by the library and the daemon (see docs/storage-contract.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+RESERVED_KEY = "__pickledbd__"
+FORMAT_VERSION = 1
+
+
+class ScoreDict(dict):
+    """A sorted set as loaded by default: member -> float score.
+
+    A plain dict subclass so the library can hand it out directly; its own type tells
+    the savers to write it as a zset rather than a hash."""
+
+    __slots__ = ()
+
+    def score_dict(self) -> dict:
+        return self
+
+    def __repr__(self) -> str:
+        return f"ScoreDict({dict.__repr__(self)})"
+
+
+@dataclass
+class State:
+    dbs: dict[int, dict[str, Any]] = field(default_factory=lambda: {0: {}})
+    expires: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if 0 not in self.dbs:
+            self.dbs[0] = {}
