@@ -86,7 +86,7 @@ def format_double(x: float) -> str:
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
     if x == int(x) and abs(x) < 1e17:
-        return "%d" % x
+        return "%d" % x if x or math.copysign(1.0, x) > 0 else "-0"   # %.17g keeps -0
     return "%.17g" % x
 
 
@@ -277,13 +277,14 @@ class RequestReader:
     does: a chunk that leaves a request incomplete has its edges checked for an absurd
     declared length (``$2147483648``) and the bytes of an incomplete request are bounded."""
 
-    __slots__ = ("_reader", "_inline", "_incomplete_bytes", "_tail", "_at_line_end", "error",
+    __slots__ = ("_reader", "_inline", "_incomplete_bytes", "_tail", "_at_line_end", "_skipped", "error",
                  "max_bulk", "max_buffer")
 
     def __init__(self, max_bulk: int = PROTO_MAX_BULK_LEN, max_buffer: int = 1 << 30):
         self._reader = hiredis.Reader(encoding="utf-8", errors="surrogateescape")
         self._inline = b""             # an incomplete inline line
         self._at_line_end = True       # the last chunk given to hiredis ended with \n
+        self._skipped = 0              # bytes of ignored *0 / *-1 requests in this chunk
         self._incomplete_bytes = 0     # fed since the last complete request
         self._tail = b"\n"              # end of the previous chunk, for headers split across chunks
         self.error: ProtocolError | None = None   # set once the stream is malformed
@@ -306,18 +307,25 @@ class RequestReader:
                 if not data:
                     return out
             first = len(out)
+            at_boundary = data[0] == 42 and self._at_line_end and not reader.has_data()
             reader.feed(data)
             self._at_line_end = data[-1] == 10
             gets = reader.gets
             req = gets()
             while req is not False:
-                if req.__class__ is not list:
-                    raise ProtocolError("expected '*', got '%s'" % _first_char(req))
+                if req.__class__ is not list or not req:
+                    if req is not None and req != []:      # *-1 and *0 are ignored, as Redis does
+                        raise ProtocolError("expected '*', got '%s'" % _first_char(req))
+                    self._skipped += 5 if req is None else 4
+                    req = gets()
+                    continue
                 for a in req:
                     if a.__class__ is not str:
-                        raise ProtocolError("expected '$', got '%s'" % _first_char(a))
+                        raise ProtocolError("invalid bulk length" if a is None
+                                            else "expected '$', got '%s'" % _first_char(a))
                 out.append(req)
                 req = gets()
+            self._skipped = 0
             if len(out) > first and not reader.has_data():
                 if self._incomplete_bytes:
                     self._incomplete_bytes = 0
@@ -327,8 +335,24 @@ class RequestReader:
         except ProtocolError as e:
             self.error = e
         except hiredis.ProtocolError as e:
-            self.error = ProtocolError(_hiredis_message(str(e)))
+            if at_boundary and "reply type byte" in str(e):
+                self._resume_inline(data, out, first)
+            else:
+                self.error = ProtocolError(_hiredis_message(str(e)))
         return out
+
+    def _resume_inline(self, data: bytes, out: list, first: int) -> None:
+        """An inline command after multibulk ones in the same chunk: hiredis stops at it.
+        Restart after the requests it did parse (rare, so their size is computed here)."""
+        consumed = self._skipped + sum(_wire_size(r) for r in out[first:])
+        self._skipped = 0
+        rest = data[consumed:]
+        self._reader = hiredis.Reader(encoding="utf-8", errors="surrogateescape")
+        self._at_line_end = True
+        if rest[:1] in (b"*", b"$", b""):
+            self.error = ProtocolError("expected '$', got '%s'" % rest[:1].decode("latin-1"))
+            return
+        out.extend(self.feed(rest))
 
     def _check_incomplete(self, data: bytes, progressed: bool) -> None:
         """The stream ends inside a request: bound its size, check its visible headers."""
@@ -371,11 +395,20 @@ def _first_char(v) -> str:
     return {int: ":", list: "*", float: ",", bool: "#"}.get(type(v), "?")
 
 
+def _wire_size(req: list) -> int:
+    """Bytes of a request in canonical RESP (only used to resync after an inline command)."""
+    n = len(b"*%d\r\n" % len(req))
+    for a in req:
+        la = len(a) if a.isascii() else len(a.encode("utf-8", "surrogateescape"))
+        n += len(b"$%d\r\n" % la) + la + 2
+    return n
+
+
 def _hiredis_message(msg: str) -> str:
     low = msg.lower()
-    if "multi-bulk length" in low or "multibulk" in low:
+    if "multi-bulk" in low or "multibulk" in low:
         return "invalid multibulk length"
-    if "bulk length" in low:
+    if "bulk" in low and "length" in low:
         return "invalid bulk length"
     if "reply type byte" in low:
         c = msg.split('"')[1] if '"' in msg else "?"

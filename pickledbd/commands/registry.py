@@ -28,7 +28,7 @@ for _doc in list(REDIS_DOCS.values()):
 class Command:
     """One entry of the table. ``fullname`` is ``get`` or ``client|list``."""
 
-    __slots__ = ("fullname", "name", "handler", "arity", "flags", "first_key", "last_key",
+    __slots__ = ("fullname", "name", "handler", "arity", "flags", "flag_order", "first_key", "last_key",
                  "key_step", "acl_categories", "key_specs", "docs", "subcommands", "parent",
                  "write", "readonly", "calls", "ns", "failed_calls", "rejected_calls")
 
@@ -39,6 +39,7 @@ class Command:
         self.handler = handler
         self.arity = arity
         self.flags = frozenset(flags)
+        self.flag_order = list(dict.fromkeys(flags))   # COMMAND INFO lists them in Redis's order
         self.first_key, self.last_key, self.key_step = keys
         self.acl_categories = list(acl_categories)
         self.key_specs = list(key_specs)
@@ -59,7 +60,7 @@ class Command:
     def info_reply(self) -> list:
         """This command's COMMAND INFO entry."""
         from ..resp import SetReply
-        return [self.fullname, self.arity, SetReply(_status_list(self.flags)), self.first_key,
+        return [self.fullname, self.arity, SetReply(_status_list(self.flag_order)), self.first_key,
                 self.last_key, self.key_step, SetReply(_status_list(self.acl_categories)), [],
                 [_jsonish(spec) for spec in self.key_specs],
                 [sub.info_reply() for sub in self.subcommands.values()]]
