@@ -117,7 +117,10 @@ class Database:
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
-        self.modified(key)
+        ks = self.ks   # modified(key), inlined: SET is the hottest write
+        ks.dirty += 1
+        if ks.dirty_keys is not None or ks.watched or ks.blocked:
+            self._track(key)
 
     def delete(self, key: str) -> bool:
         if self.lookup(key) is MISSING:
@@ -144,6 +147,11 @@ class Database:
         Save rules, incremental saves, blocked clients and WATCH hook in here."""
         ks = self.ks
         ks.dirty += 1
+        if ks.dirty_keys is not None or ks.watched or ks.blocked:
+            self._track(key)
+
+    def _track(self, key: str) -> None:
+        ks = self.ks
         if ks.dirty_keys is not None:
             ks.dirty_keys.setdefault(self.index, set()).add(key)
         if ks.watched and (self.index, key) in ks.watched:

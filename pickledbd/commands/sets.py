@@ -1,0 +1,436 @@
+"""Set commands. A set is a Python ``set`` of str.
+
+Complexity notes. Python sets have no O(1) random access, so:
+- SPOP uses ``set.pop()`` (O(1) per member; which member comes out is arbitrary: string
+  hashes are randomised per process, so it is unpredictable to clients, but not uniform).
+- SRANDMEMBER draws uniform random indices into a cached list snapshot of the set
+  (``_Snap.members``): O(count) while the set is unchanged, O(n) to rebuild the snapshot
+  after a change (Redis: O(count)).
+- SSCAN walks the members in hash order (cursor = a 64-bit hash threshold), so a member
+  present during the whole iteration is returned at least once whatever changes around
+  it; the hash-ordered snapshot costs O(n log n) to build after the set gained members,
+  then each call is O(log n + count). Sets of at most 128 members (and any set no larger
+  than COUNT) are returned whole with cursor 0.
+"""
+from __future__ import annotations
+
+import random
+import weakref
+from bisect import bisect_left
+from itertools import islice
+
+from ..globmatch import matcher
+from ..keyspace import MISSING, WRONGTYPE
+from ..resp import RedisError, SetReply
+from .registry import command
+from .util import INT_MAX, NOT_INT, SYNTAX, parse_int
+
+SET = (set,)
+POSITIVE = RedisError("ERR value is out of range, must be positive")
+SMALL_SCAN = 128
+_HASH_OFFSET = 1 << 63
+_U64 = (1 << 64) - 1
+
+
+# ---------------------------------------------------------------- snapshots (SRANDMEMBER, SSCAN)
+class _Snap:
+    __slots__ = ("ref", "members", "by_hash", "hashes", "__weakref__")
+
+    def __init__(self, ref):
+        self.ref = ref
+        self.members = None     # tuple of the members (random picks)
+        self.by_hash = None     # members sorted by hash (SSCAN)
+        self.hashes = None
+
+
+_SNAPS: dict[int, _Snap] = {}
+
+
+def _snap(s: set) -> _Snap:
+    sid = id(s)
+    snap = _SNAPS.get(sid)
+    if snap is None or snap.ref() is not s:
+        snap = _Snap(weakref.ref(s, lambda _r, sid=sid: _SNAPS.pop(sid, None)))
+        _SNAPS[sid] = snap
+    return snap
+
+
+def changed(s: set) -> None:
+    """Forget a set's snapshots after an in-place change (every mutation here calls it)."""
+    if _SNAPS:
+        _SNAPS.pop(id(s), None)
+
+
+def _member_list(s: set) -> tuple:
+    snap = _snap(s)
+    if snap.members is None or len(snap.members) != len(s):
+        snap.members = tuple(s)
+    return snap.members
+
+
+def hash_order(members) -> tuple[list, list]:
+    """(members sorted by hash, their hashes): the order SSCAN/ZSCAN cursors walk."""
+    ms = sorted(members, key=hash)
+    return ms, [hash(m) for m in ms]
+
+
+def hash_scan(ordered: tuple[list, list], cursor: int, count: int) -> tuple[int, list]:
+    """One step of a hash-ordered scan: members with hash >= cursor (unsigned, offset),
+    about ``count`` of them, never splitting equal hashes. Returns (next cursor, members)."""
+    ms, hs = ordered
+    n = len(hs)
+    i = bisect_left(hs, cursor - _HASH_OFFSET)
+    j = min(i + count, n)
+    while 0 < j < n and hs[j] == hs[j - 1]:
+        j += 1
+    return (0 if j >= n else hs[j] + _HASH_OFFSET), ms[i:j]
+
+
+def parse_cursor(arg: str) -> int:
+    """Like Redis's strtoul-based cursor parsing."""
+    s = arg
+    neg = False
+    if s[:1] in ("-", "+"):
+        neg = s[0] == "-"
+        s = s[1:]
+    if s == "" and arg == "":
+        return 0
+    if not s or not s.isascii() or not s.isdigit():
+        raise RedisError("ERR invalid cursor")
+    n = int(s)
+    if n > _U64:
+        raise RedisError("ERR invalid cursor")
+    return (-n) & _U64 if neg else n
+
+
+def parse_scan_options(args: list, start: int):
+    """COUNT / MATCH of SSCAN, HSCAN, ZSCAN: (count, match function or None)."""
+    count = 10
+    match = None
+    i, n = start, len(args)
+    while i < n:
+        opt = args[i].lower()
+        if opt == "count" and i + 1 < n:
+            count = parse_int(args[i + 1])
+            if count < 1:
+                raise SYNTAX
+            i += 2
+        elif opt == "match" and i + 1 < n:
+            pat = args[i + 1]
+            match = None if pat == "*" else matcher(pat)
+            i += 2
+        else:
+            raise SYNTAX
+    return count, match
+
+
+# ---------------------------------------------------------------- helpers
+def _set_or_missing(c, key):
+    return c.db.lookup_type(key, SET)
+
+
+def _store(c, dst: str, result: set) -> int:
+    """Write a *STORE result: an empty result deletes ``dst``."""
+    if result:
+        c.db.set(dst, result)
+    else:
+        c.db.delete(dst)
+    return len(result)
+
+
+def _parse_count(arg: str) -> int:
+    try:
+        n = parse_int(arg)
+    except RedisError:
+        raise POSITIVE from None
+    if n < 0:
+        raise POSITIVE
+    return n
+
+
+# ---------------------------------------------------------------- commands
+@command("sadd")
+def sadd(c, args):
+    db = c.db
+    key = args[1]
+    s = db.lookup_type(key, SET)
+    if s is MISSING:
+        s = set(args[2:])
+        db.set(key, s)
+        return len(s)
+    before = len(s)
+    if len(args) == 3:
+        s.add(args[2])
+    else:
+        s.update(args[2:])
+    added = len(s) - before
+    if added:
+        changed(s)
+        db.modified(key)
+    return added
+
+
+@command("srem")
+def srem(c, args):
+    db = c.db
+    key = args[1]
+    s = db.lookup_type(key, SET)
+    if s is MISSING:
+        return 0
+    before = len(s)
+    if len(args) == 3:
+        s.discard(args[2])
+    else:
+        s.difference_update(args[2:])
+    removed = before - len(s)
+    if removed:
+        changed(s)
+        if s:
+            db.modified(key)
+        else:
+            db.delete(key)
+    return removed
+
+
+@command("smembers")
+def smembers(c, args):
+    s = c.db.lookup_type(args[1], SET)
+    return SetReply(s if s is not MISSING else ())
+
+
+@command("sismember")
+def sismember(c, args):
+    s = c.db.lookup_type(args[1], SET)
+    return 1 if s is not MISSING and args[2] in s else 0
+
+
+@command("smismember")
+def smismember(c, args):
+    s = c.db.lookup_type(args[1], SET)
+    if s is MISSING:
+        return [0] * (len(args) - 2)
+    return [1 if m in s else 0 for m in args[2:]]
+
+
+@command("scard")
+def scard(c, args):
+    s = c.db.lookup_type(args[1], SET)
+    return 0 if s is MISSING else len(s)
+
+
+@command("spop")
+def spop(c, args):
+    db = c.db
+    key = args[1]
+    if len(args) > 3:
+        raise SYNTAX
+    if len(args) == 3:
+        count = _parse_count(args[2])
+        s = db.lookup_type(key, SET)
+        if s is MISSING or count == 0:
+            return SetReply()
+        if count >= len(s):
+            db.delete(key)
+            return SetReply(s)
+        pop = s.pop
+        out = SetReply([pop() for _ in range(count)])
+        changed(s)
+        db.modified(key)
+        return out
+    s = db.lookup_type(key, SET)
+    if s is MISSING:
+        return None
+    m = s.pop()
+    changed(s)
+    if s:
+        db.modified(key)
+    else:
+        db.delete(key)
+    return m
+
+
+@command("srandmember")
+def srandmember(c, args):
+    if len(args) > 3:
+        raise SYNTAX
+    if len(args) == 3:
+        count = parse_int(args[2])
+        if count < -INT_MAX:
+            raise RedisError("ERR value is out of range, value must between -9223372036854775807 "
+                             "and 9223372036854775807")
+        s = c.db.lookup_type(args[1], SET)
+        if s is MISSING or count == 0:
+            return []
+        n = len(s)
+        if count >= n:
+            return list(s)
+        members = _member_list(s)
+        if count > 0:
+            return [members[i] for i in random.sample(range(n), count)]
+        rr = random.randrange
+        return [members[rr(n)] for _ in range(-count)]
+    s = c.db.lookup_type(args[1], SET)
+    if s is MISSING:
+        return None
+    return _member_list(s)[random.randrange(len(s))]
+
+
+@command("smove")
+def smove(c, args):
+    db = c.db
+    src_key, dst_key, member = args[1], args[2], args[3]
+    src = db.lookup(src_key)
+    dst = db.lookup(dst_key)
+    if src is MISSING:
+        return 0
+    if type(src) is not set or (dst is not MISSING and type(dst) is not set):
+        raise WRONGTYPE
+    if src is dst:
+        return 1 if member in src else 0
+    if member not in src:
+        return 0
+    src.remove(member)
+    changed(src)
+    if src:
+        db.modified(src_key)
+    else:
+        db.delete(src_key)
+    if dst is MISSING:
+        db.set(dst_key, {member})
+    elif member not in dst:
+        dst.add(member)
+        changed(dst)
+        db.modified(dst_key)
+    return 1
+
+
+def _gather(c, keys):
+    """The sets at ``keys`` (None for a missing key); any other type is WRONGTYPE."""
+    out = []
+    for k in keys:
+        v = c.db.lookup_type(k, SET)
+        out.append(None if v is MISSING else v)
+    return out
+
+
+def _inter(sets) -> set:
+    if any(s is None for s in sets):
+        return set()
+    sets = sorted(sets, key=len)
+    result = set(sets[0])
+    for s in sets[1:]:
+        if not result:
+            break
+        result.intersection_update(s)
+    return result
+
+
+def _union(sets) -> set:
+    result = set()
+    for s in sets:
+        if s:
+            result.update(s)
+    return result
+
+
+def _diff(sets) -> set:
+    first = sets[0]
+    if not first:
+        return set()
+    result = set(first)
+    for s in sets[1:]:
+        if not result:
+            break
+        if s:
+            result.difference_update(s)
+    return result
+
+
+@command("sinter")
+def sinter(c, args):
+    return SetReply(_inter(_gather(c, args[1:])))
+
+
+@command("sinterstore")
+def sinterstore(c, args):
+    return _store(c, args[1], _inter(_gather(c, args[2:])))
+
+
+@command("sunion")
+def sunion(c, args):
+    return SetReply(_union(_gather(c, args[1:])))
+
+
+@command("sunionstore")
+def sunionstore(c, args):
+    return _store(c, args[1], _union(_gather(c, args[2:])))
+
+
+@command("sdiff")
+def sdiff(c, args):
+    return SetReply(_diff(_gather(c, args[1:])))
+
+
+@command("sdiffstore")
+def sdiffstore(c, args):
+    return _store(c, args[1], _diff(_gather(c, args[2:])))
+
+
+@command("sintercard")
+def sintercard(c, args):
+    try:
+        numkeys = parse_int(args[1])
+    except RedisError:
+        numkeys = 0
+    if numkeys < 1:
+        raise RedisError("ERR numkeys should be greater than 0")
+    if numkeys > len(args) - 2:
+        raise RedisError("ERR Number of keys can't be greater than number of args")
+    limit = 0
+    i = 2 + numkeys
+    while i < len(args):
+        if args[i].lower() == "limit" and i + 1 < len(args):
+            try:
+                limit = parse_int(args[i + 1])
+            except RedisError:
+                limit = -1
+            if limit < 0:
+                raise RedisError("ERR LIMIT can't be negative")
+            i += 2
+        else:
+            raise SYNTAX
+    sets = _gather(c, args[2:2 + numkeys])
+    if any(s is None for s in sets):
+        return 0
+    sets.sort(key=len)
+    first, rest = sets[0], sets[1:]
+    n = 0
+    for m in first:
+        for s in rest:
+            if m not in s:
+                break
+        else:
+            n += 1
+            if n == limit:
+                break
+    return n
+
+
+@command("sscan")
+def sscan(c, args):
+    cursor = parse_cursor(args[2])
+    s = c.db.lookup_type(args[1], SET)
+    if s is MISSING:
+        return ["0", []]
+    count, match = parse_scan_options(args, 3)
+    if len(s) <= SMALL_SCAN or len(s) <= count:
+        nxt, found = 0, list(s)
+    else:
+        snap = _snap(s)
+        if snap.by_hash is None or len(snap.by_hash[0]) != len(s):
+            snap.by_hash = hash_order(s)
+        nxt, found = hash_scan(snap.by_hash, cursor, count)
+        found = [m for m in found if m in s]
+    if match is not None:
+        found = [m for m in found if match(m)]
+    return [str(nxt), found]
