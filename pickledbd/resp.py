@@ -266,27 +266,34 @@ def _ishex(c: int) -> bool:
 
 
 _BIG_HEADER = re.compile(rb"\n([*$])(\d{9,})")
+_MAYBE_BIG_COUNT = re.compile(rb"\*\d{8}")    # literal prefix: a fast scan of every chunk
+_BIG_COUNT = re.compile(rb"(?:^|\n)\*(\d{8,})\r")
 _SCAN_WINDOW = 4096
+MAX_COUNT_FOR_HIREDIS = 16 * 1024 * 1024
 
 
 class RequestReader:
     """Turns a byte stream into requests (lists of str). hiredis does the parsing;
     inline commands (``PING\\r\\n``) are split here.
 
-    Two guards keep a client from making us wait for (or buffer) gigabytes, as Redis
-    does: a chunk that leaves a request incomplete has its edges checked for an absurd
-    declared length (``$2147483648``) and the bytes of an incomplete request are bounded."""
+    Guards keep a client from making us wait for, buffer or allocate gigabytes:
+    - hiredis allocates a multibulk's list as soon as it reads the count, so a huge
+      count (``*3000000000``) is rejected before hiredis sees it; to see every count
+      whole, an unfinished line that starts with ``*`` is held back until it ends;
+    - a chunk that leaves a request incomplete has its edges checked for an absurd
+      declared length (``$2147483648``), and an incomplete request's size is bounded."""
 
-    __slots__ = ("_reader", "_inline", "_incomplete_bytes", "_tail", "_at_line_end", "_skipped", "error",
-                 "max_bulk", "max_buffer")
+    __slots__ = ("_reader", "_inline", "_held", "_at_line_end", "_skipped", "_incomplete_bytes",
+                 "_tail", "error", "max_bulk", "max_buffer")
 
     def __init__(self, max_bulk: int = PROTO_MAX_BULK_LEN, max_buffer: int = 1 << 30):
         self._reader = hiredis.Reader(encoding="utf-8", errors="surrogateescape")
         self._inline = b""             # an incomplete inline line
-        self._at_line_end = True       # the last chunk given to hiredis ended with \n
+        self._held = b""               # an unfinished line starting with '*', not yet given to hiredis
+        self._at_line_end = True       # the last bytes given to hiredis ended a line
         self._skipped = 0              # bytes of ignored *0 / *-1 requests in this chunk
         self._incomplete_bytes = 0     # fed since the last complete request
-        self._tail = b"\n"              # end of the previous chunk, for headers split across chunks
+        self._tail = b"\n"             # end of the previous chunk, for headers split across chunks
         self.error: ProtocolError | None = None   # set once the stream is malformed
         self.max_bulk = max_bulk
         self.max_buffer = max_buffer
@@ -297,7 +304,12 @@ class RequestReader:
         (Redis runs those, then replies with the error and closes)."""
         out: list = []
         reader = self._reader
+        at_boundary = False
+        first = 0
         try:
+            if self._held:
+                data = self._held + data
+                self._held = b""
             # A new request may be inline. hiredis keeps no bytes (has_data() is False) at an
             # item boundary inside a request too, and after a lone type byte; but then either
             # the last chunk did not end a line, or the next item starts with '$'.
@@ -306,25 +318,21 @@ class RequestReader:
                 data = self._feed_inline(self._inline + data, out)
                 if not data:
                     return out
+            if data[-1] != 10:
+                nl = data.rfind(b"\n") + 1
+                if data[nl:nl + 1] == b"*" and len(data) - nl < 64:
+                    self._held = data[nl:]
+                    data = data[:nl]
+                    if not data:
+                        return out
             first = len(out)
             at_boundary = data[0] == 42 and self._at_line_end and not reader.has_data()
-            reader.feed(data)
+            if _MAYBE_BIG_COUNT.search(data) is None:
+                reader.feed(data)
+                self._drain(out)
+            else:
+                self._feed_checking_counts(data, out)
             self._at_line_end = data[-1] == 10
-            gets = reader.gets
-            req = gets()
-            while req is not False:
-                if req.__class__ is not list or not req:
-                    if req is not None and req != []:      # *-1 and *0 are ignored, as Redis does
-                        raise ProtocolError("expected '*', got '%s'" % _first_char(req))
-                    self._skipped += 5 if req is None else 4
-                    req = gets()
-                    continue
-                for a in req:
-                    if a.__class__ is not str:
-                        raise ProtocolError("invalid bulk length" if a is None
-                                            else "expected '$', got '%s'" % _first_char(a))
-                out.append(req)
-                req = gets()
             self._skipped = 0
             if len(out) > first and not reader.has_data():
                 if self._incomplete_bytes:
@@ -340,6 +348,41 @@ class RequestReader:
             else:
                 self.error = ProtocolError(_hiredis_message(str(e)))
         return out
+
+    def _drain(self, out: list) -> None:
+        gets = self._reader.gets
+        req = gets()
+        while req is not False:
+            if req.__class__ is not list or not req:
+                if req is not None and req != []:      # *-1 and *0 are ignored, as Redis does
+                    raise ProtocolError("expected '*', got '%s'" % _first_char(req))
+                self._skipped += 5 if req is None else 4
+                req = gets()
+                continue
+            for a in req:
+                if a.__class__ is not str:
+                    raise ProtocolError("invalid bulk length" if a is None
+                                        else "expected '$', got '%s'" % _first_char(a))
+            out.append(req)
+            req = gets()
+
+    def _feed_checking_counts(self, data: bytes, out: list) -> None:
+        """Rare path: ``data`` holds a line like ``*12345678``. Feed up to each such line;
+        when hiredis has consumed everything before it, it is a request's count (or a
+        nested array, invalid anyway) rather than bytes inside a bulk."""
+        reader, pos = self._reader, 0
+        for m in _BIG_COUNT.finditer(data):
+            if int(m.group(1)) <= MAX_COUNT_FOR_HIREDIS:
+                continue
+            star = m.start(1) - 1
+            if star > pos:
+                reader.feed(data[pos:star])
+                self._drain(out)
+                pos = star
+            if not reader.has_data() and (star == 0 and self._at_line_end or data[star - 1] == 10):
+                raise ProtocolError("invalid multibulk length")
+        reader.feed(data[pos:])
+        self._drain(out)
 
     def _resume_inline(self, data: bytes, out: list, first: int) -> None:
         """An inline command after multibulk ones in the same chunk: hiredis stops at it.
