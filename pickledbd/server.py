@@ -158,36 +158,23 @@ class Client(asyncio.Protocol):
         server.stat_net_input += len(data)
         if self.block is not None or self.pending:
             self.pending.extend(reqs)
-            self.pause()
+            if len(self.pending) > 10000:
+                self.pause()   # bound what a blocked client may queue; reading on lets us see it go
             if self.reader.error is not None and self.block is None:
                 self.run_pending()
             return
-        if len(reqs) == 1:
-            out = server.execute(self, reqs[0])
-            if out:
-                self.transport.write(out)
-        else:
-            self.run(reqs)
+        out = server.run_batch(self, reqs)   # what run() does, inlined: every read comes here
+        if out:
+            self.transport.write(out[0] if len(out) == 1 else b"".join(out))
         if self.closing:
             self.transport.close()
         elif self.reader.error is not None and self.block is None and not self.pending:
             self.protocol_error()
 
     def run(self, reqs) -> None:
-        execute = self.server.execute
-        out = []
-        for i, args in enumerate(reqs):
-            reply = execute(self, args)
-            if reply:
-                out.append(reply)
-            if self.block is not None:
-                self.pending.extend(reqs[i + 1:])
-                self.pause()
-                break
-            if self.closing:
-                break
+        out = self.server.run_batch(self, reqs)
         if out:
-            self.transport.write(b"".join(out))
+            self.transport.write(out[0] if len(out) == 1 else b"".join(out))
         if self.closing:
             self.transport.close()
 
@@ -289,45 +276,60 @@ class Server:
         return self.config.values["protected-mode"] == "yes" and not self.config.requirepass
 
     # ---------------------------------------------------------------- dispatch
-    def execute(self, c: Client, args: list) -> bytes:
-        """Run one request; return its encoded reply (b"" when the client blocked).
-        The common case (a plain command, no MULTI/auth/monitor) runs inline here: this
-        is the hot path of every request, so it avoids calls and attribute lookups."""
-        cmd = COMMANDS.get(args[0])
-        if cmd is None or cmd.subcommands or c.special or self.monitors:
-            return self.execute_slow(c, args, cmd)
-        n = len(args)
-        arity = cmd.arity
-        if (n != arity) if arity >= 0 else (n < -arity):
-            return self.reject(c, arity_error(cmd))
-        c.last_command = cmd.fullname
-        t0 = perf_counter_ns()
-        try:
-            reply = cmd.handler(c, args)
-        except RedisError as e:
-            reply = e
-            cmd.failed_calls += 1
-        except Exception as e:  # a bug must cost one reply, never the connection
-            reply = self.internal_error(cmd, e)
-        dt = perf_counter_ns() - t0
-        cmd.calls += 1
-        cmd.ns += dt
-        if dt >= self.slowlog_ns:
-            self.slowlog_add(c, args, dt // 1000)
-        if self.ready_keys:
-            self.serve_blocked()
-        cls = reply.__class__
-        if cls is bytes:
-            return reply
-        if cls is str:
-            e = reply.encode("utf-8", "surrogateescape")
-            return b"$%d\r\n%s\r\n" % (len(e), e)
-        if cls is int:
-            return b":%d\r\n" % reply
-        if cls is BlockOn:
-            self.block_client(c, cmd, args, reply)
-            return b""
-        return c.encode(reply)
+    def run_batch(self, c: Client, reqs: list) -> list:
+        """Run requests in order and return their encoded replies. Stops when the client
+        blocks (the rest wait in ``c.pending``) or is closing. The common case - a plain
+        command, no MULTI/auth/monitor - runs inline in this loop: it is the hot path of
+        every request, so it avoids calls and attribute lookups."""
+        out = []
+        get_command = COMMANDS.get
+        done = 0
+        for args in reqs:
+            done += 1
+            cmd = get_command(args[0])
+            if cmd is None or cmd.subcommands or c.special or self.monitors:
+                reply = self.execute_slow(c, args, cmd)
+            else:
+                n = len(args)
+                arity = cmd.arity
+                if (n != arity) if arity >= 0 else (n < -arity):
+                    reply = self.reject(c, arity_error(cmd))
+                else:
+                    c.last_command = cmd.fullname
+                    t0 = perf_counter_ns()
+                    try:
+                        reply = cmd.handler(c, args)
+                    except RedisError as e:
+                        reply = e
+                        cmd.failed_calls += 1
+                    except Exception as e:  # a bug must cost one reply, never the connection
+                        reply = self.internal_error(cmd, e)
+                    dt = perf_counter_ns() - t0
+                    cmd.calls += 1
+                    cmd.ns += dt
+                    if dt >= self.slowlog_ns:
+                        self.slowlog_add(c, args, dt // 1000)
+                    if self.ready_keys:
+                        self.serve_blocked()
+                    cls = reply.__class__
+                    if cls is str:
+                        e = reply.encode("utf-8", "surrogateescape")
+                        reply = b"$%d\r\n%s\r\n" % (len(e), e)
+                    elif cls is int:
+                        reply = b":%d\r\n" % reply
+                    elif cls is BlockOn:
+                        self.block_client(c, cmd, args, reply)
+                        reply = b""
+                    elif cls is not bytes:
+                        reply = c.encode(reply)
+            if reply:
+                out.append(reply)
+            if c.block is not None:
+                c.pending.extend(reqs[done:])   # reading goes on so a disconnect is noticed
+                break
+            if c.closing:
+                break
+        return out
 
     def execute_slow(self, c: Client, args: list, cmd) -> bytes:
         """Unknown commands, subcommands, MULTI/auth/subscribed gates, MONITOR feeds."""
