@@ -43,8 +43,6 @@ def as_str(value) -> str:
     """A string value as Redis sees it: str as is, a library-stored JSON scalar as its text."""
     if type(value) is str:
         return value
-    if type(value) is float:
-        return repr(value) if value != int(value) or abs(value) >= 1e17 else "%d" % value
     return orjson.dumps(value).decode()
 
 
@@ -259,8 +257,13 @@ class Keyspace:
 
 
 def _typed(data: dict) -> dict:
-    """Give lists their daemon form (deque, O(1) at both ends); everything else is used as loaded."""
+    """Give lists their daemon form (a deque: O(1) at both ends). List items and set members
+    the library stored as other JSON (numbers, true, null, objects) become their JSON text:
+    Redis elements are strings. Everything else is used as loaded."""
     for key, value in data.items():
-        if type(value) is list:
-            data[key] = deque(value)
+        t = type(value)
+        if t is list:
+            data[key] = deque(v if type(v) is str else as_str(v) for v in value)
+        elif t is set and not all(type(m) is str for m in value):
+            data[key] = {m if type(m) is str else as_str(m) for m in value}
     return data

@@ -50,10 +50,11 @@ def copy_value(v):
 
 def _move_marker(src_db, src_key, dst_db, dst_key, v):
     """Keep a short string's remembered encoding when it changes key or db."""
-    if type(v) is str:
-        enc = _strings.marked_encoding(src_db, src_key, v)
-        if enc is not None:
-            _strings.mark_encoding(dst_db, dst_key, v, enc)
+    enc = _strings.marked_encoding(src_db, src_key, v) if type(v) is str else None
+    if enc is not None:
+        _strings.mark_encoding(dst_db, dst_key, v, enc)
+    else:
+        _strings.unmark(dst_db, dst_key)   # a mark left from dst's old value is stale
 
 
 # ---- DEL / UNLINK / EXISTS / TYPE / TOUCH --------------------------------------------------

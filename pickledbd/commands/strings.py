@@ -18,9 +18,12 @@ EMBSTR_LIMIT = 44
 # ---- remembered encodings ------------------------------------------------------------------
 # Redis reports OBJECT ENCODING "raw" for a short string modified in place (APPEND, SETRANGE)
 # and "embstr" for an INCRBYFLOAT result that looks like an integer; from its value alone the
-# daemon would say embstr / int. So remember (db, key) -> (the str object, encoding); the
-# object is kept alive so identity is reliable, and a value replaced since then no longer
-# matches. Only short strings (<= 44 bytes) need remembering, so the memory held is small.
+# daemon would say embstr / int. So remember (db's data dict, key) -> (the str object,
+# encoding); the object is kept alive so identity is reliable, and a value replaced since then
+# no longer matches. Identity alone is not enough for CPython's shared strings ("" and the
+# one-character Latin-1 strings), so string writes also forget the mark (``unmark``). The
+# mark is keyed by the data dict, not the db index, so it follows the data through SWAPDB.
+# Only short strings (<= 44 bytes) need remembering, so the memory held is small.
 _ENC: dict = {}
 _ENC_LIMIT = 100_000
 
@@ -29,9 +32,18 @@ def mark_encoding(db, key: str, value: str, enc: str) -> None:
     if len(value) <= EMBSTR_LIMIT:
         if len(_ENC) >= _ENC_LIMIT:
             _ENC.clear()
-        _ENC[(db.index, key)] = (value, enc)
+        _ENC[(id(db.data), key)] = (value, enc)
     elif _ENC:
-        _ENC.pop((db.index, key), None)
+        _ENC.pop((id(db.data), key), None)
+
+
+def unmark(db, key: str) -> None:
+    """Forget the remembered encoding of key: its value was replaced. The identity check in
+    ``marked_encoding`` alone is not enough, because CPython shares some str objects (the
+    empty string and every one-character Latin-1 string are singletons): INCRBYFLOAT k 0
+    and then SET k 0 store the very same "0" object."""
+    if _ENC:
+        _ENC.pop((id(db.data), key), None)
 
 
 def mark_raw(db, key: str, value: str) -> None:
@@ -40,12 +52,12 @@ def mark_raw(db, key: str, value: str) -> None:
 
 def marked_encoding(db, key: str, value):
     """The remembered encoding of the string at key, or None."""
-    m = _ENC.get((db.index, key))
+    m = _ENC.get((id(db.data), key))
     if m is None:
         return None
     if m[0] is value:
         return m[1]
-    del _ENC[(db.index, key)]
+    del _ENC[(id(db.data), key)]
     return None
 
 
@@ -143,6 +155,7 @@ def _set_generic(c, name: str, key: str, value: str, flags: int, expire, ok_repl
     if (flags & _NX and found) or (flags & _XX and not found):
         return old if flags & _GET else abort_reply
     db.set(key, value, keep_ttl=bool(flags & _KEEPTTL))
+    unmark(db, key)
     if when is not None:
         db.set_expire(key, when)
     return old if flags & _GET else ok_reply
@@ -164,7 +177,10 @@ def get(c, args):
 @command("set")
 def set_(c, args):
     if len(args) == 3:
-        c.db.set(args[1], args[2])
+        db = c.db
+        db.set(args[1], args[2])
+        if _ENC:
+            unmark(db, args[1])
         return OK
     flags, expire = _parse_extended(args, True)
     return _set_generic(c, "set", args[1], args[2], flags, expire)
@@ -213,6 +229,7 @@ def mset(c, args):
     db = c.db
     for i in range(1, len(args), 2):
         db.set(args[i], args[i + 1])
+        unmark(db, args[i])
     return OK
 
 
@@ -226,6 +243,7 @@ def msetnx(c, args):
             return 0
     for i in range(1, len(args), 2):
         db.set(args[i], args[i + 1])
+        unmark(db, args[i])
     return 1
 
 
@@ -234,6 +252,7 @@ def getset(c, args):
     db = c.db
     old = _get_str(db, args[1])
     db.set(args[1], args[2])
+    unmark(db, args[1])
     return old
 
 
@@ -272,6 +291,7 @@ def append(c, args):
     old = _get_str(db, key)
     if old is None:
         db.set(key, extra)
+        unmark(db, key)
         return byte_len(extra)
     total = byte_len(old) + byte_len(extra)
     _check_length(c, total)
@@ -382,6 +402,7 @@ def _incr_by(c, key: str, delta: int) -> int:
         raise OVERFLOW
     n += delta
     db.set(key, str(n), keep_ttl=True)
+    unmark(db, key)
     return n
 
 
@@ -426,6 +447,8 @@ def incrbyfloat(c, args):
     db.set(key, out, keep_ttl=True)
     if "." not in out:
         mark_encoding(db, key, out, "embstr")
+    else:
+        unmark(db, key)
     return out
 
 

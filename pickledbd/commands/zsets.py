@@ -525,6 +525,7 @@ def _zpop(c, args, highest):
         if count < 0:
             raise POSITIVE
         if count == 0:
+            _zset(c, args[1])   # still WRONGTYPE for another type, as Redis
             return []
     got = _pop_first(c, [args[1]], 1 if count == -1 else count, highest)
     if got is None:
