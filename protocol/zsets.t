@@ -769,7 +769,25 @@
 > ZREVRANK nokey a
 (nil)
 
+# Redis 7.2 added WITHSCORE; the 7.0 oracle rejects it, pickledbd (advertising 7.2) answers
+@redis-only
 > ZRANK sc a WITHSCORE
+-ERR wrong number of arguments for 'zrank' command
+
+@pickledbd-only
+> ZRANK sc a WITHSCORE
+*2
+  :0
+  "1"
+
+@pickledbd-only
+> ZREVRANK sc a WITHSCORE
+*2
+  :4
+  "1"
+
+@pickledbd-only
+> ZRANK sc a WITHSCORE x
 -ERR wrong number of arguments for 'zrank' command
 
 > ZRANK sc

@@ -330,14 +330,13 @@ def _rank(c, args, reverse):
     return r
 
 
-# Redis 7.2 added "ZRANK key member WITHSCORE"; the handler supports it, but the arity stays
-# Redis 7.0.15's (3, exact) so that the table, COMMAND INFO and the wire contract match 7.0.
-@command("zrank")
+# Redis 7.2 added "ZRANK key member WITHSCORE" (arity -3); we advertise 7.2, so we take it.
+@command("zrank", arity=-3)
 def zrank(c, args):
     return _rank(c, args, False)
 
 
-@command("zrevrank")
+@command("zrevrank", arity=-3)
 def zrevrank(c, args):
     return _rank(c, args, True)
 
