@@ -505,7 +505,6 @@ class Server:
         self.clients.pop(c.id, None)
 
     def feed_monitors(self, c: Client, args: list) -> None:
-        from .resp import encode_bulk  # noqa: F401  (kept local: rarely used)
         line = "+%.6f [%d %s] %s\r\n" % (time.time(), c.db.index, "unix:" + c.addr if c.unix else c.addr,
                                           " ".join('"%s"' % _monitor_escape(a) for a in args))
         data = line.encode("utf-8", "surrogateescape")

@@ -143,7 +143,7 @@ def client_kill(c, args):
         raise RedisError("ERR No such client")
     if len(args) % 2:
         raise SYNTAX
-    cid = ctype = addr = laddr = user = None
+    cid = ctype = addr = laddr = None
     skipme = True
     for i in range(2, len(args), 2):
         opt, val = args[i].lower(), args[i + 1]
@@ -165,9 +165,8 @@ def client_kill(c, args):
         elif opt == "laddr":
             laddr = val
         elif opt == "user":
-            if val != "default":
+            if val != "default":   # the only user there is: every client matches
                 raise RedisError("ERR No such user '%s'" % val)
-            user = val
         elif opt == "skipme":
             low = val.lower()
             if low == "yes":

@@ -6,15 +6,13 @@ stored may be other JSON (int, float, nested dict, ...), read through ``as_str``
 from __future__ import annotations
 
 import random
-import re
 from collections import OrderedDict
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
-from fractions import Fraction
 from itertools import islice
 
 from ..globmatch import matcher
 from ..keyspace import MISSING, as_str, byte_len
 from ..resp import OK, RedisError
+from .longdouble import add_ld, format_ld, parse_ld
 from .registry import command
 from .util import INT_MAX, INT_MIN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, parse_int
 
@@ -186,94 +184,24 @@ def hincrby(c, args):
 HASH_NOT_INT = RedisError("ERR hash value is not an integer")
 HASH_NOT_FLOAT = RedisError("ERR hash value is not a float")
 
-# ---- x87 long double arithmetic (what Redis's HINCRBYFLOAT/INCRBYFLOAT use), emulated exactly
-_LD_DEC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z", re.ASCII)
-_LD_INF = re.compile(r"[+-]?(?:inf|infinity)\Z", re.I)
-_LD_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?\Z")
-_LD_MAX_EXP = 16384          # |x| >= 2**16384 overflows
-_LD_MIN_EXP = -16445         # smallest subnormal 2**-16445
-
-
-def _ld_round(x: Fraction) -> Fraction:
-    """Round an exact rational to the nearest x87 long double (64-bit significand)."""
-    if x == 0:
-        return x
-    sign = -1 if x < 0 else 1
-    a = -x if x < 0 else x
-    e = a.numerator.bit_length() - a.denominator.bit_length()
-    if Fraction(2) ** e > a:
-        e -= 1
-    # a in [2**e, 2**(e+1)); keep 64 significant bits (fewer when subnormal)
-    shift = max(e - 63, _LD_MIN_EXP)
-    scaled = a / (Fraction(2) ** shift)
-    m = round(scaled)            # Fraction.__round__: half to even
-    r = Fraction(m) * Fraction(2) ** shift
-    return r if sign > 0 else -r
-
-
-def _ld_parse(s: str):
-    """strtold as Redis's string2ld accepts it: a Fraction, or a float for +-inf; None if invalid."""
-    if not s or len(s) >= 5 * 1024 or s[0].isspace():
-        return None
-    if _LD_DEC.match(s):
-        x = _ld_round(Fraction(Decimal(s)))
-    elif _LD_INF.match(s):
-        return float("-inf") if s[0] == "-" else float("inf")
-    elif _LD_HEX.match(s):
-        try:
-            x = Fraction(float.fromhex(s))
-        except (ValueError, OverflowError):
-            return None
-    else:
-        return None
-    if x != 0 and abs(x) >= Fraction(2) ** _LD_MAX_EXP:
-        return None                  # ERANGE with HUGE_VAL
-    return x
-
-
-def _ld_format(x: Fraction) -> str:
-    """printf("%.17Lf") with trailing zeros (and a bare '.') removed, as Redis's ld2string."""
-    # x is a long double: m * 2**e with m < 2**64. Build the decimal from that (an int's
-    # str() is limited to 4300 digits, 2**16383 has 4933).
-    num, den = x.numerator, x.denominator
-    with localcontext() as ctx:
-        ctx.prec = 20000
-        if den == 1:
-            sign = -1 if num < 0 else 1
-            e = max(abs(num).bit_length() - 64, 0)
-            d = Decimal(sign * (abs(num) >> e)) * (Decimal(2) ** e)
-        else:
-            d = Decimal(num) / (Decimal(2) ** (den.bit_length() - 1))
-        d = d.quantize(Decimal(1).scaleb(-17), rounding=ROUND_HALF_EVEN)
-    s = format(d, "f")
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    if s == "-0":
-        s = "0"
-    return s
-
-
 @command("hincrbyfloat")
 def hincrbyfloat(c, args):
     key, field = args[1], args[2]
-    incr = _ld_parse(args[3])
+    incr = parse_ld(args[3])
     if incr is None:
         raise NOT_FLOAT
-    if type(incr) is float:
+    if type(incr) is tuple:
         raise RedisError("ERR value is NaN or Infinity")
     h = _get(c, key)
-    cur = Fraction(0)
+    cur = 0
     if h is not MISSING and field in h:
-        v = h[field]
-        cur = _ld_parse(_sv(v))
+        cur = parse_ld(_sv(h[field]))
         if cur is None:
             raise HASH_NOT_FLOAT
-        if type(cur) is float:
-            raise RedisError("ERR increment would produce NaN or Infinity")
-    total = _ld_round(cur + incr)
-    if total != 0 and abs(total) >= Fraction(2) ** _LD_MAX_EXP:
+    total = add_ld(cur, incr)
+    if total is None:
         raise RedisError("ERR increment would produce NaN or Infinity")
-    text = _ld_format(total)
+    text = format_ld(total)
     if h is MISSING:
         c.db.set(key, {field: text})
     else:

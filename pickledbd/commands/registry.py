@@ -73,7 +73,7 @@ def _status_list(items):
 
 def _jsonish(x):
     """Docs/specs from JSON -> reply values (strings stay bulk, lists of flags become sets)."""
-    from ..resp import SetReply, Status
+    from ..resp import SetReply
     if isinstance(x, dict):
         return {k: (SetReply(_status_list(v)) if k == "flags" else _jsonish(v)) for k, v in x.items()}
     if isinstance(x, list):

@@ -17,13 +17,12 @@ from __future__ import annotations
 import random
 import weakref
 from bisect import bisect_left
-from itertools import islice
 
 from ..globmatch import matcher
 from ..keyspace import MISSING, WRONGTYPE
 from ..resp import RedisError, SetReply
 from .registry import command
-from .util import INT_MAX, NOT_INT, SYNTAX, parse_int
+from .util import INT_MAX, SYNTAX, parse_int
 
 SET = (set,)
 POSITIVE = RedisError("ERR value is out of range, must be positive")

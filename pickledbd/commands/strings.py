@@ -9,7 +9,7 @@ from ..keyspace import MISSING, STRING_TYPES, WRONGTYPE, as_str, byte_len, from_
 from ..resp import OK, RedisError
 from .registry import command
 from .strings_lcs import lcs_reply
-from .strings_longdouble import add_ld, format_ld, parse_ld
+from .longdouble import add_ld, format_ld, parse_ld
 from .util import INT_MAX, INT_MIN, NOT_FLOAT, OVERFLOW, SYNTAX, parse_int
 
 LLONG_MAX = INT_MAX

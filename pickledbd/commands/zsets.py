@@ -16,7 +16,7 @@ from ..resp import NULL_ARRAY, RedisError, format_double
 from ..zset import ZSet, mkey
 from .registry import command
 from .sets import hash_order, hash_scan, parse_cursor, parse_scan_options
-from .util import INT_MAX, NOT_FLOAT, NOT_INT, SYNTAX, parse_int
+from .util import INT_MAX, NOT_FLOAT, SYNTAX, parse_int
 
 ZSET = (ZSet,)
 INF = math.inf

@@ -1,4 +1,4 @@
-"""INCRBYFLOAT arithmetic as Redis does it on x86-64: C ``long double`` (x87 80-bit
+"""INCRBYFLOAT and HINCRBYFLOAT arithmetic as Redis does it on x86-64: C ``long double`` (x87 80-bit
 extended: 64-bit significand, 15-bit exponent), parsed with ``strtold`` and printed with
 ``"%.17Lf"`` with trailing zeros trimmed.
 
