@@ -782,14 +782,26 @@
 > ZRANK a
 -ERR wrong number of arguments for 'zrank' command
 
+# 7.2 (which pickledbd follows) takes a 3rd argument, WITHSCORE; anything else is a syntax error
+@redis-only
 > ZRANK a b c
 -ERR wrong number of arguments for 'zrank' command
+
+@pickledbd-only
+> ZRANK a b c
+-ERR syntax error
 
 > ZREVRANK a
 -ERR wrong number of arguments for 'zrevrank' command
 
+# 7.2 (which pickledbd follows) takes a 3rd argument, WITHSCORE; anything else is a syntax error
+@redis-only
 > ZREVRANK a b c
 -ERR wrong number of arguments for 'zrevrank' command
+
+@pickledbd-only
+> ZREVRANK a b c
+-ERR syntax error
 
 > ZREM a
 -ERR wrong number of arguments for 'zrem' command

@@ -10,6 +10,7 @@ the FPU's default mode), so ``SET k 10.1; INCRBYFLOAT k 1500`` gives Redis's own
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 MANT_BITS = 64
@@ -53,6 +54,11 @@ def round_ld(x: Fraction):
     return sign * r
 
 
+def _int10(digits: str) -> int:
+    """int(digits) without Python's 4300-digit limit on str->int (values reach ~4950 digits)."""
+    return int(digits) if len(digits) < 4000 else int(Decimal(digits))
+
+
 def parse_ld(s: str):
     """strtold as Redis's string2ld uses it: a Fraction, (INF, sign), or None when invalid."""
     if not s or len(s) >= MAX_CHARS or not s.isascii() or s[0].isspace():
@@ -66,10 +72,10 @@ def parse_ld(s: str):
         exp = int(ex) if ex else 0
         exp -= len(fp or "")
         if abs(exp) > 100000:          # absurd exponents: clearly 0 or overflow
-            if int(digits) == 0:
+            if _int10(digits) == 0:
                 return Fraction(0)
             return None
-        v = Fraction(int(digits)) * (Fraction(10) ** exp)
+        v = Fraction(_int10(digits)) * (Fraction(10) ** exp)
     else:
         m = _HEX.match(s)
         if m:
@@ -100,7 +106,7 @@ def format_ld(x: Fraction) -> str:
     """printf("%.17Lf") with trailing zeros (and a bare '.') removed; -0 prints as 0."""
     neg = x < 0
     q = round(abs(x) * (10 ** 17))     # exact, round-half-even like glibc
-    s = str(q).rjust(18, "0")
+    s = format(Decimal(q), "f").rjust(18, "0")   # str(int) stops at 4300 digits; ~4950 occur
     ip, fp = s[:-17], s[-17:].rstrip("0")
     out = ip + ("." + fp if fp else "")
     if neg and out != "0":
