@@ -95,6 +95,9 @@ def _error_line(e: RedisError) -> bytes:
     return b"-%s\r\n" % _b(msg)
 
 
+_ALL_STR = {frozenset((str,)): (str,)}
+
+
 def _make_encoder(resp3: bool):
     null = b"_\r\n" if resp3 else b"$-1\r\n"
     null_array = b"_\r\n" if resp3 else b"*-1\r\n"
@@ -107,6 +110,10 @@ def _make_encoder(resp3: bool):
         return b":%d\r\n" % v
 
     def enc_list(v):
+        if v and str in _ALL_STR.get(frozenset(map(type, v)), ()):
+            # LRANGE, MGET, KEYS...: only plain strings, encoded in one comprehension
+            parts = [x.encode("utf-8", "surrogateescape") for x in v]
+            return b"*%d\r\n%s" % (len(v), b"".join([b"$%d\r\n%s\r\n" % (len(e), e) for e in parts]))
         parts = [b"*%d\r\n" % len(v)]
         parts.extend([encode_one(x) for x in v])
         return b"".join(parts)
