@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Where a request's time goes inside pickledbd, without the network.
+
+Feeds RESP requests straight into a server ``Client`` with a null transport, so what is
+measured is our Python per request: parsing glue, dispatch, the command, the reply.
+
+    python scripts/profile_dispatch.py                 # us per request, -P 1 and -P 16 shapes
+    python scripts/profile_dispatch.py --profile get   # cProfile of one test
+    # deterministic instruction counts on a noisy machine (difference of two runs / requests):
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null python scripts/profile_dispatch.py -n 1
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null python scripts/profile_dispatch.py -n 3001
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import random
+import time
+
+from pickledbd.config import Config
+from pickledbd.server import Client, Server
+
+
+class NullTransport:
+    def write(self, data):
+        pass
+
+    def get_extra_info(self, name):
+        return None
+
+    def pause_reading(self):
+        pass
+
+    def resume_reading(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def cmd(*args: bytes) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def requests(name: str, n: int) -> list[bytes]:
+    fixed = {
+        "set": cmd(b"SET", b"key:000000000123", b"xxx"),
+        "get": cmd(b"GET", b"key:000000000123"),
+        "incr": cmd(b"INCR", b"counter:000000000123"),
+        "lpush": cmd(b"LPUSH", b"mylist", b"xxx"),
+        "hset": cmd(b"HSET", b"myhash", b"element:000000000123", b"xxx"),
+        "sadd": cmd(b"SADD", b"myset", b"element:000000000123"),
+        "mset": cmd(b"MSET", *[x for i in range(10) for x in (b"key:%012d" % i, b"xxx")]),
+        "lrange_100": cmd(b"LRANGE", b"mylist", b"0", b"99"),
+    }
+    if name == "zadd":
+        return [cmd(b"ZADD", b"myzset", b"0", b"element:%012d" % random.randrange(10 ** 6)) for _ in range(n)]
+    return [fixed[name]] * n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=20000, help="requests per test")
+    ap.add_argument("--tests", default="set,get,incr,lpush,hset,sadd,zadd,mset,lrange_100")
+    ap.add_argument("--profile", metavar="TEST", help="print a cProfile of this test")
+    args = ap.parse_args()
+    client = Client(Server(Config()))
+    client.transport = NullTransport()
+    client.data_received(cmd(b"RPUSH", b"mylist", *[b"xxx"] * 600))
+    if args.profile:
+        reqs = requests(args.profile, args.n)
+        prof = cProfile.Profile()
+        prof.runcall(lambda: [client.data_received(r) for r in reqs])
+        pstats.Stats(prof).sort_stats("tottime").print_stats(15)
+        return
+    for name in args.tests.split(","):
+        for pipeline in (1, 16):
+            reqs = requests(name, args.n)
+            chunks = [b"".join(reqs[i:i + pipeline]) for i in range(0, len(reqs), pipeline)]
+            t = time.perf_counter()
+            for chunk in chunks:
+                client.data_received(chunk)
+            dt = time.perf_counter() - t
+            print("%-11s -P %-2d %6.2f us/request" % (name, pipeline, dt / len(reqs) * 1e6))
+
+
+if __name__ == "__main__":
+    main()
