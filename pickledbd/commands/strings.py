@@ -62,18 +62,6 @@ def marked_encoding(db, key: str, value):
 
 
 # ---- helpers ----------------------------------------------------------------------------
-def _get_str(db, key: str):
-    """The string at key (str) or None; WRONGTYPE for other types."""
-    v = db.lookup(key)
-    if v is MISSING:
-        return None
-    if type(v) is str:
-        return v
-    if type(v) in STRING_TYPES:
-        return as_str(v)
-    raise WRONGTYPE
-
-
 def _invalid_expire(name: str) -> RedisError:
     return RedisError("ERR invalid expire time in '%s' command" % name)
 
@@ -148,7 +136,7 @@ def _set_generic(c, name: str, key: str, value: str, flags: int, expire, ok_repl
     when = _expire_ms(expire, flags, name) if expire is not None else None
     old = None
     if flags & _GET:
-        old = _get_str(db, key)
+        old = db.lookup_string(key)
         found = old is not None
     else:
         found = db.lookup(key) is not MISSING
@@ -250,7 +238,7 @@ def msetnx(c, args):
 @command("getset")
 def getset(c, args):
     db = c.db
-    old = _get_str(db, args[1])
+    old = db.lookup_string(args[1])
     db.set(args[1], args[2])
     unmark(db, args[1])
     return old
@@ -259,7 +247,7 @@ def getset(c, args):
 @command("getdel")
 def getdel(c, args):
     db = c.db
-    old = _get_str(db, args[1])
+    old = db.lookup_string(args[1])
     if old is not None:
         db.delete(args[1])
     return old
@@ -270,7 +258,7 @@ def getex(c, args):
     db = c.db
     flags, expire = _parse_extended(args, False)
     key = args[1]
-    v = _get_str(db, key)
+    v = db.lookup_string(key)
     if v is None:
         return None
     when = _expire_ms(expire, flags, "getex") if expire is not None else None
@@ -288,7 +276,7 @@ def getex(c, args):
 def append(c, args):
     db = c.db
     key, extra = args[1], args[2]
-    old = _get_str(db, key)
+    old = db.lookup_string(key)
     if old is None:
         db.set(key, extra)
         unmark(db, key)
@@ -303,14 +291,14 @@ def append(c, args):
 
 @command("strlen")
 def strlen(c, args):
-    v = _get_str(c.db, args[1])
+    v = c.db.lookup_string(args[1])
     return 0 if v is None else byte_len(v)
 
 
 def _getrange(c, args):
     start = parse_int(args[2])
     end = parse_int(args[3])
-    v = _get_str(c.db, args[1])
+    v = c.db.lookup_string(args[1])
     if v is None:
         return ""
     if start < 0 and end < 0 and start > end:
@@ -351,7 +339,7 @@ def setrange(c, args):
     if offset < 0:
         raise RedisError("ERR offset is out of range")
     vlen = byte_len(value)
-    old = _get_str(db, key)
+    old = db.lookup_string(key)
     if old is None:
         if vlen == 0:
             return 0
@@ -433,7 +421,7 @@ def decrby(c, args):
 def incrbyfloat(c, args):
     db = c.db
     key = args[1]
-    v = _get_str(db, key)
+    v = db.lookup_string(key)
     cur = parse_ld(v) if v is not None else 0
     if cur is None:
         raise NOT_FLOAT
