@@ -8,24 +8,13 @@ import time
 
 import pytest
 
+from raw_client import cmd, conn
 from test_transcripts import Connection
 
 
 @pytest.fixture(params=["pickledbd", "redis"])
 def server(request):
     return request.getfixturevalue(request.param + "_server")
-
-
-def conn(server, proto=2) -> Connection:
-    c = Connection(server.host, server.port)
-    if proto == 3:
-        cmd(c, "HELLO", "3")
-    return c
-
-
-def cmd(c: Connection, *args):
-    c.send_command([a if isinstance(a, bytes) else str(a).encode() for a in args])
-    return c.read_reply()
 
 
 def send(c: Connection, *args) -> None:

@@ -6,24 +6,12 @@ import time
 import pytest
 
 from test_hashes import assert_same
-from test_transcripts import Connection
+from raw_client import cmd, conn
 
 
 @pytest.fixture(params=["pickledbd", "redis"])
 def server(request):
     return request.getfixturevalue(request.param + "_server")
-
-
-def conn(server, proto=2) -> Connection:
-    c = Connection(server.host, server.port)
-    if proto == 3:
-        cmd(c, "HELLO", "3")
-    return c
-
-
-def cmd(c: Connection, *args):
-    c.send_command([a if isinstance(a, bytes) else str(a).encode() for a in args])
-    return c.read_reply()
 
 
 OK = ("status", b"OK")
