@@ -10,6 +10,5 @@ Importing this package does not import the daemon.
 
 from .core import PickleDB
 from .errors import CorruptDatabaseError, PickleDBError, SaveError
-
-__version__ = "0.1.0"
+from .version import __version__
 __all__ = ["PickleDB", "PickleDBError", "CorruptDatabaseError", "SaveError", "__version__"]

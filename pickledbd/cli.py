@@ -62,14 +62,14 @@ def _install_loop_policy() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    from . import __version__
+    from .version import __version__
     if argv and argv[0] in ("-v", "--version"):
         print("pickledbd v=%s (Redis protocol, compatible with Redis 7.2)" % __version__)
         return
     if argv and argv[0] in ("-h", "--help"):
         print(USAGE)
         return
-    from .config import ConfigError, parse_args
+    from .daemon.config import ConfigError, parse_args
     try:
         config = parse_args(argv)
     except ConfigError as e:
@@ -99,10 +99,11 @@ def sd_notify(state: str) -> bool:
 
 async def _serve(config, loop_name: str) -> int:
     from .errors import PickleDBError
-    from .server import Server
+    from .daemon.server import Server
+    from .version import __version__
     log = logging.getLogger("pickledbd")
     server = Server(config)
-    log.info("pickledbd %s starting, pid=%d, event loop %s", __import__("pickledbd").__version__,
+    log.info("pickledbd %s starting, pid=%d, event loop %s", __version__,
              os.getpid(), loop_name)
     try:
         await server.start()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where a request's time goes inside pickledbd, without the network.
 
-Feeds RESP requests straight into a server ``Client`` with a null transport, so what is
+Feeds RESP requests straight into a server connection with a null transport, so what is
 measured is our Python per request: parsing glue, dispatch, the command, the reply.
 
     python scripts/profile_dispatch.py                 # us per request, -P 1 and -P 16 shapes
@@ -18,16 +18,19 @@ import pstats
 import random
 import time
 
-from pickledbd.config import Config
-from pickledbd.server import Client, Server
+from pickledbd.daemon.config import Config
+from pickledbd.daemon.server import Server
 
 
 class NullTransport:
     def write(self, data):
         pass
 
-    def get_extra_info(self, name):
-        return None
+    def get_extra_info(self, name, default=None):
+        return default
+
+    def get_write_buffer_size(self):
+        return 0
 
     def pause_reading(self):
         pass
@@ -65,8 +68,9 @@ def main() -> None:
     ap.add_argument("--tests", default="set,get,incr,lpush,hset,sadd,zadd,mset,lrange_100")
     ap.add_argument("--profile", metavar="TEST", help="print a cProfile of this test")
     args = ap.parse_args()
-    client = Client(Server(Config()))
-    client.transport = NullTransport()
+    server = Server(Config())
+    client = server.net.protocol()
+    client.connection_made(NullTransport())
     client.data_received(cmd(b"RPUSH", b"mylist", *[b"xxx"] * 600))
     if args.profile:
         reqs = requests(args.profile, args.n)

@@ -97,7 +97,7 @@ def test_missing_config_file(tmp_path):
 
 
 def test_example_config_parses():
-    from pickledbd.config import parse_args
+    from pickledbd.daemon.config import parse_args
     cfg = parse_args([str(REPO / "systemd" / "pickledbd.conf")])
     assert cfg.port == 6379 and cfg.values["dir"] == "/var/lib/pickledbd"
     assert cfg.save_rules == [(3600, 1), (300, 100), (60, 10000)]
@@ -231,8 +231,6 @@ def test_shutdown_command_exit_code(tmp_path):
 
 # ------------------------------------------------------------------ protected mode
 def _fake_connect(server, peer):
-    from pickledbd.server import Client
-
     class T:
         def __init__(self):
             self.written = b""
@@ -248,21 +246,21 @@ def _fake_connect(server, peer):
             self.closed = True
 
     t = T()
-    c = Client(server)
-    c.connection_made(t)
-    return c, t
+    conn = server.net.protocol()
+    conn.connection_made(t)
+    return conn.ctx, t
 
 
 def test_protected_mode_logic():
     """No password + protected mode: a non-loopback peer gets -DENIED and is closed (the same
     check Redis makes). Driven in-process with a fake transport: a real non-loopback peer is
     not available in the test environment."""
-    from pickledbd.config import parse_args
-    from pickledbd.server import Server
+    from pickledbd.daemon.config import parse_args
+    from pickledbd.daemon.server import Server
     srv = Server(parse_args(["--save", ""]))
     c, t = _fake_connect(srv, ("10.1.2.3", 5555))
     assert t.written.startswith(b"-DENIED Redis is running in protected mode") and t.closed
-    assert c.id not in srv.clients
+    assert srv.clients.get(c.id) is None
     for peer in (("127.0.0.1", 1), ("::1", 1, 0, 0), ("::ffff:127.0.0.1", 1)):
         c, t = _fake_connect(srv, peer)
         assert t.written == b"" and not t.closed

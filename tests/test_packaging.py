@@ -24,8 +24,8 @@ def test_wheel_contains_package_data_and_console_script(tmp_path):
                     "-w", str(tmp_path), str(src)], check=True, timeout=300)
     wheel = next(tmp_path.glob("pickledbd-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "pickledbd/commands/redis_docs.json" in names
-    assert "pickledbd/server.py" in names and "pickledbd/storage/jsonfile.py" in names
+    assert "pickledbd/daemon/engine/redis_docs.json" in names
+    assert "pickledbd/daemon/server.py" in names and "pickledbd/storage/jsonfile.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "pickledbd = pickledbd.cli:main" in text

@@ -7,7 +7,7 @@ import resource
 
 import pytest
 
-from pickledbd.resp import RequestReader
+from pickledbd.daemon.protocol.reader import RequestReader
 
 
 def cmd(*args: bytes) -> bytes:

@@ -434,7 +434,7 @@ def test_sqlite_foreign_schema_is_corrupt(tmp_path):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_daemon_zset_type_round_trips(tmp_path, backend):
-    zset = pytest.importorskip("pickledbd.zset")  # the daemon's own sorted set, when present
+    zset = pytest.importorskip("pickledbd.daemon.keyspace.zset")  # the daemon's own sorted set, when present
     st = open_storage(path_for(tmp_path, backend))
     s = State(dbs={0: {"z": zset.ZSet({"a": 1.0, "b": math.inf, binary(b"\xff"): -1.5})}})
     st.save(s)

@@ -315,7 +315,7 @@ def test_glob_random_against_redis(pair):
 def test_nocase_glob_against_config_get(redis_server):
     """CONFIG GET matches without case (stringmatchlen nocase=1): check glob_match(nocase=True)
     over redis's own directive names against redis's answers."""
-    from pickledbd.globmatch import glob_match
+    from pickledbd.daemon.globmatch import glob_match
     r = redis_server.client()
     names = list(r.config_get("*"))
     for p in ["MAXMEM*", "maxmemory-p[O-O]licy", "*MAX-LISTPACK-ENTRIES", "[H]ash-max-*-entries",

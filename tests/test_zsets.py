@@ -366,20 +366,11 @@ def test_zscan_returns_every_member_present_all_along(pickledbd_server):
 
 def test_zrank_withscore_handler():
     """Redis 7.2's ZRANK ... WITHSCORE, called directly (the registered arity is 7.0's)."""
-    from pickledbd.commands import load_all
-    from pickledbd.commands.zsets import zadd, zrank, zrevrank
-    from pickledbd.keyspace import Keyspace
-    from pickledbd.resp import NULL_ARRAY
+    from pickledbd.daemon.commands.zsets import zadd, zrank, zrevrank
+    from pickledbd.daemon.inprocess import LocalServer
+    from pickledbd.daemon.protocol.reply import NULL_ARRAY
 
-    load_all()
-
-    class C:
-        pass
-
-    c = C()
-    c.ks = Keyspace()
-    c.db = c.ks.dbs[0]
-    c.resp = 2
+    c = LocalServer().client()
     zadd(c, ["zadd", "z", "1", "a", "2.5", "b"])
     assert zrank(c, ["zrank", "z", "b", "WITHSCORE"]) == [1, 2.5]
     assert zrevrank(c, ["zrevrank", "z", "b", "withscore"]) == [0, 2.5]

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import deque
 from itertools import islice
 
-from ..blocking import BlockOn, parse_timeout
+from ..engine.blocking import BlockOn, parse_timeout
 from ..keyspace import MISSING, WRONGTYPE
-from ..resp import NULL_ARRAY, OK, RedisError
-from .registry import command
+from ..errors import RedisError
+from ..protocol.reply import NULL_ARRAY, OK
+from ..engine.command import command
 from .util import INT_MAX, SYNTAX, parse_int
 
 NO_SUCH_KEY = RedisError("ERR no such key")
@@ -448,7 +449,7 @@ def _blmove(c, src, dst, fl, tl, timeout):
     v = _move(c, src, dst, fl, tl, blocking=True)
     if v is not MISSING:
         return v
-    if c.in_exec or c.multi is not None:
+    if c.no_block:
         return None             # Redis 7.0: a null bulk here, but a null array on timeout
     return BlockOn([src], timeout, NULL_ARRAY)
 
@@ -487,7 +488,7 @@ def _first_nonempty(c, keys):
     blocked client is re-run (Redis 7.0 only serves it from keys that hold a list)."""
     db = c.db
     rerun = c.block is not None
-    ready = getattr(c, "ready_key", None) if rerun else None
+    ready = c.ready_key if rerun else None
     if ready is not None and ready in keys:
         keys = [ready] + [k for k in keys if k != ready]
     for key in keys:
@@ -520,7 +521,7 @@ def blmpop(c, args):
     keys, left, count = _mpop_args(args, 2)
     key, d = _first_nonempty(c, keys)
     if key is None:
-        if c.in_exec or c.multi is not None:
+        if c.no_block:
             return NULL_ARRAY
         return BlockOn(list(dict.fromkeys(keys)), timeout, NULL_ARRAY)
     out = _pop_n(d, count, left)
@@ -533,7 +534,7 @@ def _bpop(c, args, left: bool):
     keys = args[1:-1]
     key, d = _first_nonempty(c, keys)
     if key is None:
-        if c.in_exec or c.multi is not None:
+        if c.no_block:
             return NULL_ARRAY
         return BlockOn(list(dict.fromkeys(keys)), timeout, NULL_ARRAY)
     v = d.popleft() if left else d.pop()

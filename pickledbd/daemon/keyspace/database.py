@@ -1,5 +1,6 @@
 """The typed keyspace: Redis types over the core's data, expiry, WRONGTYPE checks and
-the one place where every write is signalled (``Database.modified``).
+the one place where every write is signalled (``Database.modified``), plus the keyspace's
+change signals with their event names (``Database.notify``, ``Keyspace.on_expired``).
 
 Values live in plain dicts exactly as the storage layer loads and saves them (see
 docs/storage-contract.md): a Redis string is a ``str`` (or a JSON scalar the library
@@ -17,12 +18,11 @@ from itertools import islice
 
 import orjson
 
-from .resp import RedisError
+from ..errors import WRONGTYPE
+from . import events
 from .zset import ZSet
 
 MISSING = object()
-
-WRONGTYPE = RedisError("WRONGTYPE Operation against a key holding the wrong kind of value")
 
 TYPE_NAMES = {
     str: "string", int: "string", float: "string", bool: "string", type(None): "string",
@@ -112,12 +112,14 @@ class Database:
 
     # ---- writes: every change goes through here
     def set(self, key: str, value, keep_ttl: bool = False) -> None:
+        ks = self.ks
+        if ks.notify_mask & events.NEW and key not in self.data:
+            self.notify(events.NEW, "new", key)
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
-        ks = self.ks   # modified(key), inlined: SET is the hottest write
-        ks.dirty += 1
-        if ks.dirty_keys is not None or ks.watched or ks.blocked:
+        ks.dirty += 1    # modified(key), inlined: SET is the hottest write
+        if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None:
             self._track(key)
 
     def delete(self, key: str) -> bool:
@@ -141,12 +143,19 @@ class Database:
         return True
 
     def modified(self, key: str) -> None:
-        """Signal a change to ``key`` (set, delete, in-place edit of a collection).
-        Save rules, incremental saves, blocked clients and WATCH hook in here."""
+        """Signal a change to ``key`` (set, delete, in-place edit of a collection). Save rules
+        (the dirty counter, which also tells the engine to propagate), incremental saves,
+        blocked clients, WATCH and client-side caching hook in here."""
         ks = self.ks
         ks.dirty += 1
-        if ks.dirty_keys is not None or ks.watched or ks.blocked:
+        if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None:
             self._track(key)
+
+    def notify(self, cls: int, event: str, key: str) -> None:
+        """A keyspace event (``events.*`` class, Redis's event name), as notifyKeyspaceEvent."""
+        ks = self.ks
+        if ks.notify_mask & cls:
+            ks.notify_sink(cls, event, key, self.index)
 
     def _track(self, key: str) -> None:
         ks = self.ks
@@ -156,6 +165,8 @@ class Database:
             ks.touch_watchers(self.index, key)
         if ks.blocked and (self.index, key) in ks.blocked:
             ks.ready_keys.append((self.index, key))
+        if ks.tracking is not None:
+            ks.tracking.key_modified(key)
 
     def drop_if_empty(self, key: str, value) -> None:
         """An emptied collection deletes its key, as in Redis."""
@@ -165,21 +176,34 @@ class Database:
                 self.expires.pop(key, None)
 
     def _expire(self, key: str) -> None:
+        """Delete a key whose time has come (lazily or by the active cycle), as Redis's
+        deleteExpiredKeyAndPropagate: an ``expired`` event and a DEL for replicas and the
+        AOF, but no dirty count (the command that met it did not change anything)."""
         del self.data[key]
         del self.expires[key]
-        self.ks.expired_keys += 1
-        self.modified(key)
+        ks = self.ks
+        ks.expired_keys += 1
+        if ks.notify_mask & events.EXPIRED:
+            self.notify(events.EXPIRED, "expired", key)
+        if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None:
+            self._track(key)
+        if ks.on_expired is not None:
+            ks.on_expired(self.index, key)
 
-    def clear(self) -> None:
-        keys = list(self.data) if (self.ks.watched or self.ks.dirty_keys is not None) else ()
+    def clear(self) -> int:
+        """FLUSHDB: returns the number of keys removed (Redis adds it to the dirty count)."""
+        ks = self.ks
+        n = len(self.data)
+        if ks.watched:
+            for dbi, key in list(ks.watched):
+                if dbi == self.index and key in self.data:
+                    ks.touch_watchers(dbi, key)
         self.data.clear()
         self.expires.clear()
-        self.ks.dirty += 1
-        if self.ks.dirty_keys is not None:
-            self.ks.dirty_keys[self.index] = None
-        for key in keys:
-            if (self.index, key) in self.ks.watched:
-                self.ks.touch_watchers(self.index, key)
+        ks.dirty += n
+        if ks.dirty_keys is not None:
+            ks.dirty_keys[self.index] = None
+        return n
 
     def random_key(self):
         """A random live key or None (expired keys met on the way are deleted)."""
@@ -199,6 +223,7 @@ class Keyspace:
     """All databases plus the server-wide change state."""
 
     def __init__(self, databases: int = 16):
+        from .scan import ScanState
         self.dbs = [Database(i, self) for i in range(databases)]
         self.dirty = 0                 # changes since the last successful save
         self.dirty_keys = None         # {db: set(keys) | None} when the storage saves incrementally
@@ -207,6 +232,13 @@ class Keyspace:
         self.ready_keys: list = []     # keys that got a push while clients wait on them
         self.expired_keys = 0
         self.expiry_heap: list = []    # (when_ms, db, key); stale entries are skipped when popped
+        self.scans = ScanState()       # SCAN cursors, random-pick snapshots
+        self.encodings: dict = {}      # remembered OBJECT ENCODING of some strings (strings.py)
+        # Signals to the layers above, set when the server is wired:
+        self.notify_mask = 0           # notify-keyspace-events classes (events.*)
+        self.notify_sink = None        # fn(cls, event, key, db index): publish the event
+        self.on_expired = None         # fn(db index, key): a key expired (propagate a DEL)
+        self.tracking = None           # object with key_modified(key): client-side caching
 
     def touch_watchers(self, db: int, key: str) -> None:
         for client in self.watched.get((db, key), ()):
@@ -223,7 +255,7 @@ class Keyspace:
         self.rebuild_expiry_heap()
 
     def state(self):
-        from .storage import State
+        from ...storage import State
         return State(dbs={db.index: db.data for db in self.dbs},
                      expires={db.index: db.expires for db in self.dbs if db.expires})
 
@@ -236,9 +268,10 @@ class Keyspace:
             self.dirty_keys[a] = self.dirty_keys[b] = None
         self.rebuild_expiry_heap()
 
-    def active_expire_cycle(self, limit: int = 20000) -> int:
+    def active_expire_cycle(self, limit: int = 20000, on_each=None) -> int:
         """Delete keys whose time has come, soonest first (a heap, so the work is
-        proportional to what expires, not to the keyspace). Returns keys removed."""
+        proportional to what expires, not to the keyspace). ``on_each()`` runs after each
+        key (the engine hands on its DEL). Returns keys removed."""
         heap, now, removed = self.expiry_heap, now_ms(), 0
         while heap and heap[0][0] <= now and removed < limit:
             when, index, key = heapq.heappop(heap)
@@ -246,6 +279,8 @@ class Keyspace:
             if db.expires.get(key) == when:
                 db._expire(key)
                 removed += 1
+                if on_each is not None:
+                    on_each()
         if len(heap) > 1000 and len(heap) > 2 * sum(len(db.expires) for db in self.dbs):
             self.rebuild_expiry_heap()
         return removed

@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import random
 
-from ..blocking import BlockOn, parse_timeout
+from ..engine.blocking import BlockOn, parse_timeout
 from ..keyspace import MISSING, WRONGTYPE
-from ..resp import NULL_ARRAY, RedisError, format_double
-from ..zset import ZSet, mkey
-from .registry import command
-from .sets import hash_order, hash_scan, parse_cursor, parse_scan_options
-from .util import INT_MAX, NOT_FLOAT, SYNTAX, parse_int
+from ..errors import RedisError
+from ..protocol.reply import NULL_ARRAY, format_double
+from ..keyspace.zset import ZSet, mkey
+from ..engine.command import command
+from ..keyspace.scan import hash_order, hash_scan
+from .util import INT_MAX, NOT_FLOAT, SYNTAX, parse_cursor, parse_int, scan_options
 
 ZSET = (ZSet,)
 INF = math.inf
@@ -593,7 +594,7 @@ def _blocking_pop(c, keys, timeout, count, highest):
     got = _pop_first(c, keys, count, highest, skip_wrongtype=c.block is not None)
     if got is not None:
         return got
-    if c.in_exec:
+    if c.no_block:
         return NULL_ARRAY
     return BlockOn(keys, timeout, NULL_ARRAY)
 
@@ -842,7 +843,7 @@ def zscan(c, args):
     zs = _zset(c, args[1])
     if zs is MISSING:
         return ["0", []]
-    count, match = parse_scan_options(args, 3)
+    count, match, _ = scan_options(args, 3)
     small = not zs.big
     scores = zs.scores
     if small:

@@ -5,12 +5,13 @@ from collections import deque
 
 from ..globmatch import matcher
 from ..keyspace import MISSING, STRING_TYPES, TYPE_NAMES, as_str, byte_len, now_ms
-from ..resp import OK, RedisError, Status
-from ..zset import ZSet
+from ..errors import RedisError
+from ..protocol.reply import OK, Status
+from ..keyspace.zset import ZSet
 from . import strings as _strings
-from .keys_scan import parse_cursor, random_key, scan_keys
-from .registry import command
-from .util import INT_MAX, INT_MIN, SYNTAX, parse_int
+from ..keyspace.scan import random_key, scan_keys
+from ..engine.command import command
+from .util import INT_MAX, INT_MIN, SYNTAX, parse_cursor, parse_int, scan_options
 
 LLONG_MAX = INT_MAX
 SAME_OBJECT = RedisError("ERR source and destination objects are the same")
@@ -117,29 +118,7 @@ def bulk_array(items: list) -> bytes:
 @command("scan")
 def scan(c, args):
     cursor = parse_cursor(args[1])
-    if cursor is None:
-        raise RedisError("ERR invalid cursor")
-    count = 10
-    pattern = None
-    type_name = None
-    i, n = 2, len(args)
-    while i < n:
-        opt = args[i].lower()
-        remaining = n - i
-        if opt == "count" and remaining >= 2:
-            count = parse_int(args[i + 1])
-            if count < 1:
-                raise SYNTAX
-            i += 2
-        elif opt == "match" and remaining >= 2:
-            pattern = args[i + 1]
-            i += 2
-        elif opt == "type" and remaining >= 2:
-            type_name = args[i + 1].lower()
-            i += 2
-        else:
-            raise SYNTAX
-    match = None if pattern is None or pattern == "*" else matcher(pattern)
+    count, match, type_name = scan_options(args, 2, with_type=True)
     nxt, out = scan_keys(c.db, cursor, count, match, type_name)
     return [str(nxt), out]
 
@@ -420,7 +399,7 @@ def object_encoding_cmd(c, args):
     v = _lookup_object(c, args[2])
     if v is None:
         return None
-    return object_encoding(c.db, args[2], v, c.server.config.values)
+    return object_encoding(c.db, args[2], v, c.config.values)
 
 
 @command("object|refcount")

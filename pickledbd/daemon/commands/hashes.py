@@ -6,15 +6,15 @@ stored may be other JSON (int, float, nested dict, ...), read through ``as_str``
 from __future__ import annotations
 
 import random
-from collections import OrderedDict
 from itertools import islice
 
-from ..globmatch import matcher
+from ..engine.command import command
+from ..errors import RedisError
 from ..keyspace import MISSING, as_str, byte_len
-from ..resp import OK, RedisError
+from ..keyspace.scan import scan_fields
+from ..protocol.reply import OK
 from .longdouble import add_ld, format_ld, parse_ld
-from .registry import command
-from .util import INT_MAX, INT_MIN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, parse_int
+from .util import INT_MAX, INT_MIN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, parse_cursor, parse_int, scan_options
 
 _HASH = (dict,)
 
@@ -260,52 +260,7 @@ def _hrandfield_count(c, key, count, withvalues):
 
 
 # ---------------------------------------------------------------- HSCAN
-
 SMALL_HASH = 128          # like Redis's listpack: one call returns everything, cursor 0
-_MAX_SCANS = 32           # snapshots of large hashes kept for running cursors (LRU)
-_scans: "OrderedDict[int, tuple]" = OrderedDict()   # scan id -> (hash object, fields snapshot)
-_next_scan = [0]
-_POS_BITS = 32
-
-
-def parse_cursor(s: str) -> int:
-    """strtoul as Redis's parseScanCursorOrReply uses it."""
-    err = RedisError("ERR invalid cursor")
-    if s == "":
-        return 0
-    if s[0].isspace():
-        raise err
-    t = s[1:] if s[0] in "+-" else s
-    if not t or not t.isascii() or not t.isdigit():
-        raise err
-    n = int(t)
-    if n > (1 << 64) - 1:
-        raise err
-    if s[0] == "-":
-        n = (-n) % (1 << 64)
-    return n
-
-
-def scan_options(args, start):
-    """COUNT / MATCH options of HSCAN/SSCAN/ZSCAN: (count, match function or None)."""
-    count, pat = 10, None
-    i, n = start, len(args)
-    while i < n:
-        opt = args[i].lower()
-        if opt == "count" and n - i >= 2:
-            try:
-                count = parse_int(args[i + 1])
-            except RedisError:
-                raise NOT_INT from None
-            if count < 1:
-                raise SYNTAX
-            i += 2
-        elif opt == "match" and n - i >= 2:
-            pat = args[i + 1]
-            i += 2
-        else:
-            raise SYNTAX
-    return count, (None if pat is None or pat == "*" else matcher(pat))
 
 
 @command("hscan")
@@ -314,7 +269,7 @@ def hscan(c, args):
     h = _get(c, args[1])
     if h is MISSING:
         return ["0", []]
-    count, match = scan_options(args, 3)
+    count, match, _ = scan_options(args, 3)
     out = []
     if len(h) <= SMALL_HASH:
         for f, v in h.items():
@@ -322,31 +277,10 @@ def hscan(c, args):
                 out.append(f)
                 out.append(_sv(v))
         return ["0", out]
-    # A large hash: the cursor names a snapshot of the fields taken when the scan started
-    # (cursor 0) and a position in it. Every field present all along is in the snapshot,
-    # so it is returned; fields added later may be missed and deleted ones are skipped,
-    # as SCAN's guarantees allow. An unknown cursor (snapshot evicted, server restarted)
-    # starts again from the beginning: duplicates are allowed, misses are not.
-    scan_id, pos = cursor >> _POS_BITS, cursor & ((1 << _POS_BITS) - 1)
-    snap = _scans.get(scan_id) if cursor else None
-    if snap is None or snap[0] is not h:
-        _next_scan[0] = _next_scan[0] % ((1 << 31) - 1) + 1
-        scan_id = _next_scan[0]
-        snap = (h, list(h))
-        _scans[scan_id] = snap
-        while len(_scans) > _MAX_SCANS:
-            _scans.popitem(last=False)
-        pos = 0
-    else:
-        _scans.move_to_end(scan_id)
-    fields = snap[1]
-    end = min(pos + count, len(fields))
-    for f in fields[pos:end]:
+    nxt, fields = scan_fields(c.ks, h, cursor, count)
+    for f in fields:
         v = h.get(f, MISSING)
         if v is not MISSING and (match is None or match(f)):
             out.append(f)
             out.append(_sv(v))
-    if end >= len(fields):
-        _scans.pop(scan_id, None)
-        return ["0", out]
-    return [str((scan_id << _POS_BITS) | end), out]
+    return [str(nxt), out]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
-from ..resp import OK, RedisError, SetReply, Verbatim
-from .registry import command
-from .util import SYNTAX, parse_int
+from ..errors import RedisError
+from ..protocol.reply import OK, SetReply, Verbatim
+from ..engine.command import command
+from .util import SYNTAX, help_reply, parse_int
 
 _CLIENT_TYPES = ("normal", "master", "replica", "slave", "pubsub")
 
@@ -52,63 +53,38 @@ def client_setinfo(c, args):
     return OK
 
 
-def client_type(c) -> str:
-    if c.subscriptions or c.psubscriptions or getattr(c, "ssubscriptions", None):
-        return "pubsub"
-    return "normal"
+BASE_MEM = 1024    # what a client costs before its buffers, for tot-mem
 
 
-def client_flags(c) -> str:
-    f = ""
-    if c.monitor:
-        f += "O"
-    if c.multi is not None:
-        f += "x"
-    if c.block is not None:
-        f += "b"
-    if c.subscriptions or c.psubscriptions:
-        f += "P"
-    if c.closing:
-        f += "c"
-    if c.no_evict:
-        f += "e"
-    if c.no_touch:
-        f += "T"
-    return f or "N"
-
-
-def _fd(c) -> int:
-    if c.transport is None:
-        return -1
-    sock = c.transport.get_extra_info("socket")
-    try:
-        return sock.fileno() if sock is not None else -1
-    except (OSError, AttributeError):
-        return -1
-
-
-def client_line(c, now: float | None = None) -> str:
+def client_line(x, now: float | None = None) -> str:
+    """One CLIENT LIST / CLIENT INFO line (Redis 7.2's fields)."""
     now = time.time() if now is None else now
+    io = x.clients.io
+    qbuf = io.query_buffered(x)
+    omem = io.output_pending(x)
+    multi_mem = sum(sum(len(a) for a in args) for _, args in x.multi) if x.multi is not None else 0
+    redir = x.tracking.redirect if x.tracking is not None else -1
     return ("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d "
-            "multi=%d qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
-            "tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s" % (
-                c.id, c.addr, c.laddr, _fd(c), c.name,
-                int(now - c.created), int(now - c.last_interaction), client_flags(c), c.db.index,
-                len(c.subscriptions), len(c.psubscriptions), len(getattr(c, "ssubscriptions", ()) or ()),
-                -1 if c.multi is None else len(c.multi), c.last_command.lower(), c.resp,
-                c.lib_name, c.lib_ver))
+            "multi=%d qbuf=%d qbuf-free=0 argv-mem=0 multi-mem=%d rbs=0 rbp=0 obl=0 oll=%d omem=%d "
+            "tot-mem=%d events=r cmd=%s user=default redir=%d resp=%d lib-name=%s lib-ver=%s" % (
+                x.id, x.addr, x.laddr, x.fd, x.name,
+                int(now - x.created), int(now - x.last_interaction), x.flags(), x.db.index,
+                len(x.subscriptions), len(x.psubscriptions), len(x.ssubscriptions),
+                -1 if x.multi is None else len(x.multi), qbuf, multi_mem, len(x.out), omem,
+                BASE_MEM + qbuf + omem + multi_mem, x.last_command.lower(), redir, x.resp,
+                x.lib_name, x.lib_ver))
 
 
 @command("client|list")
 def client_list(c, args):
-    clients = list(c.server.clients.values())
+    clients = c.clients.all()
     if len(args) == 4 and args[2].lower() == "type":
         t = args[3].lower()
         if t not in _CLIENT_TYPES:
             raise RedisError("ERR Unknown client type '%s'" % args[3])
         if t == "slave":
             t = "replica"
-        clients = [x for x in clients if client_type(x) == t]
+        clients = [x for x in clients if x.client_type() == t]
     elif len(args) > 3 and args[2].lower() == "id":
         ids = []
         for a in args[3:]:
@@ -134,9 +110,8 @@ def client_info(c, args):
 
 @command("client|kill")
 def client_kill(c, args):
-    server = c.server
     if len(args) == 3:   # old form: CLIENT KILL addr:port
-        for x in list(server.clients.values()):
+        for x in c.clients.all():
             if x.addr == args[2]:
                 _kill(c, x)
                 return OK
@@ -178,10 +153,10 @@ def client_kill(c, args):
         else:
             raise SYNTAX
     killed = 0
-    for x in list(server.clients.values()):
+    for x in c.clients.all():
         if cid is not None and x.id != cid:
             continue
-        if ctype is not None and client_type(x) != ctype:
+        if ctype is not None and x.client_type() != ctype:
             continue
         if addr is not None and x.addr != addr:
             continue
@@ -239,14 +214,12 @@ def client_unblock(c, args):
             error = True
         elif mode != "timeout":
             raise RedisError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
-    server = c.server
-    target = server.clients.get(cid)
+    target = c.clients.get(cid)
     if target is None or target.block is None:
         return 0
-    if error:
-        server.unblock(target, RedisError("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
-    else:
-        server.unblock(target, target.block.timeout_reply)
+    reply = (RedisError("UNBLOCKED client unblocked via CLIENT UNBLOCK") if error
+             else target.block.timeout_reply)
+    c.engine.blocking.unblock(target, reply)
     return 1
 
 
@@ -262,7 +235,6 @@ def client_trackinginfo(c, args):
 
 @command("client|help")
 def client_help(c, args):
-    from .server import help_reply
     return help_reply([
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GETREDIR",

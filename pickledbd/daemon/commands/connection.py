@@ -1,8 +1,13 @@
 """Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET."""
 from __future__ import annotations
 
-from ..resp import OK, PONG, RedisError, Status
-from .registry import command
+from ...version import REDIS_VERSION
+
+from ..errors import RedisError
+from ..protocol.reply import OK, PONG, Status
+from ..engine import transactions as tx
+from ..engine.command import command
+from .client import valid_name
 from .util import parse_int
 
 
@@ -10,7 +15,7 @@ from .util import parse_int
 def ping(c, args):
     if len(args) > 2:
         raise RedisError("ERR wrong number of arguments for 'ping' command")
-    if c.resp == 2 and (c.subscriptions or c.psubscriptions):
+    if c.resp == 2 and c.subscribed():
         return ["pong", args[1] if len(args) == 2 else ""]
     return PONG if len(args) == 1 else args[1]
 
@@ -39,7 +44,7 @@ def select(c, args):
 
 
 def _check_password(c, user: str, password: str) -> None:
-    required = c.server.config.requirepass
+    required = c.config.requirepass
     if user != "default" or not required or password != required:
         if not required and user == "default":
             return
@@ -50,7 +55,7 @@ def _check_password(c, user: str, password: str) -> None:
 def auth(c, args):
     if len(args) > 3:
         raise RedisError("ERR syntax error")
-    if len(args) == 2 and not c.server.config.requirepass:
+    if len(args) == 2 and not c.config.requirepass:
         raise RedisError("ERR AUTH <password> called without any password configured for the "
                          "default user. Are you sure your configuration is correct?")
     user, password = ("default", args[1]) if len(args) == 2 else (args[1], args[2])
@@ -62,7 +67,6 @@ def auth(c, args):
 
 @command("hello")
 def hello(c, args):
-    from ..server import REDIS_VERSION
     version = None
     i = 1
     if len(args) > 1:
@@ -84,7 +88,7 @@ def hello(c, args):
             c.update_special()
             i += 3
         elif opt == "SETNAME" and more >= 1:
-            _valid_name(args[i + 1])
+            valid_name(args[i + 1])
             c.name = args[i + 1]
             i += 2
         else:
@@ -100,39 +104,21 @@ def hello(c, args):
             "mode": "standalone", "role": "master", "modules": []}
 
 
-def _valid_name(name: str) -> None:
-    from .client import valid_name
-    valid_name(name)
 
 
 @command("reset")
 def reset(c, args):
-    server = c.server
+    """clearClientConnectionState: everything a connection set up, undone."""
     if c.multi is not None:
-        c.multi = None
-        c.multi_error = False
-    if c.watching:
-        unwatch = getattr(server, "unwatch_all", None)
-        if unwatch is not None:
-            unwatch(c)
-        else:
-            for k in c.watching:
-                s = c.ks.watched.get(k)
-                if s is not None:
-                    s.discard(c)
-                    if not s:
-                        del c.ks.watched[k]
-            c.watching = set()
-        c.watch_dirty = False
-    if server.pubsub is not None:
-        server.pubsub.forget(c)
-    if c.monitor and c in server.monitors:
-        server.monitors.remove(c)
-        c.monitor = False
+        tx.end(c)
+    tx.unwatch_all(c)
+    if c.pubsub is not None:
+        c.pubsub.reset_client(c)
+    c.clients.remove_monitor(c)
     c.db = c.ks.dbs[0]
     c.set_protocol(2)
     c.name = ""
     c.no_evict = c.no_touch = False
-    c.authenticated = not server.config.requirepass
+    c.authenticated = not c.config.requirepass
     c.update_special()
     return Status("RESET")

@@ -15,112 +15,17 @@ Complexity notes. Python sets have no O(1) random access, so:
 from __future__ import annotations
 
 import random
-import weakref
-from bisect import bisect_left
 
-from ..globmatch import matcher
+from ..engine.command import command
+from ..errors import RedisError
 from ..keyspace import MISSING, WRONGTYPE
-from ..resp import RedisError, SetReply
-from .registry import command
-from .util import INT_MAX, SYNTAX, parse_int
+from ..keyspace.scan import hash_order, hash_scan, member_list, set_changed, set_snapshot
+from ..protocol.reply import SetReply
+from .util import INT_MAX, SYNTAX, parse_cursor, parse_int, scan_options
 
 SET = (set,)
 POSITIVE = RedisError("ERR value is out of range, must be positive")
 SMALL_SCAN = 128
-_HASH_OFFSET = 1 << 63
-_U64 = (1 << 64) - 1
-
-
-# ---------------------------------------------------------------- snapshots (SRANDMEMBER, SSCAN)
-class _Snap:
-    __slots__ = ("ref", "members", "by_hash", "hashes", "__weakref__")
-
-    def __init__(self, ref):
-        self.ref = ref
-        self.members = None     # tuple of the members (random picks)
-        self.by_hash = None     # members sorted by hash (SSCAN)
-        self.hashes = None
-
-
-_SNAPS: dict[int, _Snap] = {}
-
-
-def _snap(s: set) -> _Snap:
-    sid = id(s)
-    snap = _SNAPS.get(sid)
-    if snap is None or snap.ref() is not s:
-        snap = _Snap(weakref.ref(s, lambda _r, sid=sid: _SNAPS.pop(sid, None)))
-        _SNAPS[sid] = snap
-    return snap
-
-
-def changed(s: set) -> None:
-    """Forget a set's snapshots after an in-place change (every mutation here calls it)."""
-    if _SNAPS:
-        _SNAPS.pop(id(s), None)
-
-
-def _member_list(s: set) -> tuple:
-    snap = _snap(s)
-    if snap.members is None or len(snap.members) != len(s):
-        snap.members = tuple(s)
-    return snap.members
-
-
-def hash_order(members) -> tuple[list, list]:
-    """(members sorted by hash, their hashes): the order SSCAN/ZSCAN cursors walk."""
-    ms = sorted(members, key=hash)
-    return ms, [hash(m) for m in ms]
-
-
-def hash_scan(ordered: tuple[list, list], cursor: int, count: int) -> tuple[int, list]:
-    """One step of a hash-ordered scan: members with hash >= cursor (unsigned, offset),
-    about ``count`` of them, never splitting equal hashes. Returns (next cursor, members)."""
-    ms, hs = ordered
-    n = len(hs)
-    i = bisect_left(hs, cursor - _HASH_OFFSET)
-    j = min(i + count, n)
-    while 0 < j < n and hs[j] == hs[j - 1]:
-        j += 1
-    return (0 if j >= n else hs[j] + _HASH_OFFSET), ms[i:j]
-
-
-def parse_cursor(arg: str) -> int:
-    """Like Redis's strtoul-based cursor parsing."""
-    s = arg
-    neg = False
-    if s[:1] in ("-", "+"):
-        neg = s[0] == "-"
-        s = s[1:]
-    if s == "" and arg == "":
-        return 0
-    if not s or not s.isascii() or not s.isdigit():
-        raise RedisError("ERR invalid cursor")
-    n = int(s)
-    if n > _U64:
-        raise RedisError("ERR invalid cursor")
-    return (-n) & _U64 if neg else n
-
-
-def parse_scan_options(args: list, start: int):
-    """COUNT / MATCH of SSCAN, HSCAN, ZSCAN: (count, match function or None)."""
-    count = 10
-    match = None
-    i, n = start, len(args)
-    while i < n:
-        opt = args[i].lower()
-        if opt == "count" and i + 1 < n:
-            count = parse_int(args[i + 1])
-            if count < 1:
-                raise SYNTAX
-            i += 2
-        elif opt == "match" and i + 1 < n:
-            pat = args[i + 1]
-            match = None if pat == "*" else matcher(pat)
-            i += 2
-        else:
-            raise SYNTAX
-    return count, match
 
 
 # ---------------------------------------------------------------- helpers
@@ -164,7 +69,7 @@ def sadd(c, args):
         s.update(args[2:])
     added = len(s) - before
     if added:
-        changed(s)
+        set_changed(c.ks, s)
         db.modified(key)
     return added
 
@@ -183,7 +88,7 @@ def srem(c, args):
         s.difference_update(args[2:])
     removed = before - len(s)
     if removed:
-        changed(s)
+        set_changed(c.ks, s)
         if s:
             db.modified(key)
         else:
@@ -233,14 +138,14 @@ def spop(c, args):
             return SetReply(s)
         pop = s.pop
         out = SetReply([pop() for _ in range(count)])
-        changed(s)
+        set_changed(c.ks, s)
         db.modified(key)
         return out
     s = db.lookup_type(key, SET)
     if s is MISSING:
         return None
     m = s.pop()
-    changed(s)
+    set_changed(c.ks, s)
     if s:
         db.modified(key)
     else:
@@ -263,7 +168,7 @@ def srandmember(c, args):
         n = len(s)
         if count >= n:
             return list(s)
-        members = _member_list(s)
+        members = member_list(c.ks, s)
         if count > 0:
             return [members[i] for i in random.sample(range(n), count)]
         rr = random.randrange
@@ -271,7 +176,7 @@ def srandmember(c, args):
     s = c.db.lookup_type(args[1], SET)
     if s is MISSING:
         return None
-    return _member_list(s)[random.randrange(len(s))]
+    return member_list(c.ks, s)[random.randrange(len(s))]
 
 
 @command("smove")
@@ -289,7 +194,7 @@ def smove(c, args):
     if member not in src:
         return 0
     src.remove(member)
-    changed(src)
+    set_changed(c.ks, src)
     if src:
         db.modified(src_key)
     else:
@@ -298,7 +203,7 @@ def smove(c, args):
         db.set(dst_key, {member})
     elif member not in dst:
         dst.add(member)
-        changed(dst)
+        set_changed(c.ks, dst)
         db.modified(dst_key)
     return 1
 
@@ -421,11 +326,11 @@ def sscan(c, args):
     s = c.db.lookup_type(args[1], SET)
     if s is MISSING:
         return ["0", []]
-    count, match = parse_scan_options(args, 3)
+    count, match, _ = scan_options(args, 3)
     if len(s) <= SMALL_SCAN or len(s) <= count:
         nxt, found = 0, list(s)
     else:
-        snap = _snap(s)
+        snap = set_snapshot(c.ks, s)
         if snap.by_hash is None or len(snap.by_hash[0]) != len(s):
             snap.by_hash = hash_order(s)
         nxt, found = hash_scan(snap.by_hash, cursor, count)

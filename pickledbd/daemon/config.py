@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import shlex
 
-from .resp import RedisError
+from .errors import RedisError
+from .keyspace import events
 
 
 class ConfigError(Exception):
@@ -89,6 +90,41 @@ def _octal(v: str) -> int:
     return int(v, 8)
 
 
+def _notify_events(v: str) -> int:
+    return events.parse_flags(v)
+
+
+OBUF_CLASSES = ("normal", "replica", "pubsub")
+OBUF_DEFAULT = {"normal": (0, 0, 0), "replica": (256 << 20, 64 << 20, 60), "pubsub": (32 << 20, 8 << 20, 60)}
+
+
+def _obuf_limits(v: str) -> dict:
+    """client-output-buffer-limit: ``<class> <hard> <soft> <soft seconds>`` groups; the classes
+    given replace theirs, the others keep their values (merged by Config.set)."""
+    words = v.split()
+    if not words or len(words) % 4:
+        raise ValueError("Wrong number of arguments in buffer limit configuration.")
+    out = {}
+    for i in range(0, len(words), 4):
+        cls = words[i].lower()
+        cls = "replica" if cls == "slave" else cls
+        if cls not in OBUF_CLASSES:
+            raise ValueError("Invalid client class specified in buffer limit configuration.")
+        try:
+            hard, soft = _memory(words[i + 1]), _memory(words[i + 2])
+            secs = int(words[i + 3])
+        except ValueError:
+            raise ValueError("Error in hard, soft or soft_seconds setting in buffer limit configuration.") from None
+        if hard < 0 or soft < 0 or secs < 0:
+            raise ValueError("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+        out[cls] = (hard, soft, secs)
+    return out
+
+
+_MERGED = ("client-output-buffer-limit",)    # a new value updates the old one
+_MULTI_WORD = ("save", "bind", "client-output-buffer-limit")
+
+
 # name: (default, parser, settable at runtime)
 DIRECTIVES: dict[str, tuple] = {
     "port": (6379, _int(0, 65535), False),
@@ -120,7 +156,8 @@ DIRECTIVES: dict[str, tuple] = {
     "maxmemory-policy": ("noeviction", _enum("noeviction"), True),
     "appendonly": ("no", _enum("no"), True),
     "appendfsync": ("everysec", _enum("always", "everysec", "no"), True),
-    "notify-keyspace-events": ("", _str, True),
+    "notify-keyspace-events": (0, _notify_events, True),
+    "client-output-buffer-limit": (OBUF_DEFAULT, _obuf_limits, True),
     "lua-time-limit": (5000, _int(0, 1 << 62), True),
     "busy-reply-threshold": (5000, _int(0, 1 << 62), True),
     "list-max-listpack-size": (-2, _int(-5, 1 << 31), True),
@@ -158,7 +195,12 @@ class Config:
         name = ALIASES.get(name.lower(), name.lower())
         if name not in DIRECTIVES:
             raise KeyError(name)
-        self.values[name] = DIRECTIVES[name][1](value)
+        self._store(name, DIRECTIVES[name][1](value))
+
+    def _store(self, name: str, parsed) -> None:
+        if name in _MERGED:
+            parsed = {**self.values[name], **parsed}
+        self.values[name] = parsed
 
     def get_matching(self, pattern: str) -> dict[str, str]:
         from .globmatch import glob_match
@@ -177,7 +219,16 @@ class Config:
             return "%o" % v
         if name == "dir":
             return os.path.abspath(v)
+        if name == "notify-keyspace-events":
+            return events.format_flags(v)
+        if name == "client-output-buffer-limit":
+            return " ".join("%s %d %d %d" % (("slave" if cls == "replica" else cls,) + v[cls])
+                            for cls in OBUF_CLASSES)
         return str(v)
+
+    def obuf_limits(self, cls: str) -> tuple[int, int, int]:
+        """(hard, soft, soft seconds) of a client class: normal, replica or pubsub."""
+        return self.values["client-output-buffer-limit"][cls]
 
     @property
     def save_rules(self) -> list[tuple[int, int]]:
@@ -207,7 +258,7 @@ class Config:
                 if not DIRECTIVES[key][2]:
                     raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - can't set immutable config" % name)
                 try:
-                    self.values[key] = DIRECTIVES[key][1](value)
+                    self._store(key, DIRECTIVES[key][1](value))
                 except ValueError as e:
                     raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - %s" % (name, e)) from None
         except RedisError:
@@ -239,10 +290,11 @@ def parse_file(path: str, config: Config) -> None:
 
 def _apply(config: Config, name: str, args: list[str], fail) -> None:
     key = ALIASES.get(name, name)
-    if key not in DIRECTIVES or (not args and key not in ("save", "requirepass", "bind")):
+    if key not in DIRECTIVES or (not args and key not in ("save", "requirepass", "bind",
+                                                          "notify-keyspace-events")):
         fail("Bad directive or wrong number of arguments")
-    value = " ".join(args) if key in ("save", "bind") else (args[0] if args else "")
-    if key not in ("save", "bind") and len(args) > 1:
+    value = " ".join(args) if key in _MULTI_WORD else (args[0] if args else "")
+    if key not in _MULTI_WORD and len(args) > 1:
         fail("Bad directive or wrong number of arguments")
     if key == "save":
         # as redis.conf: several "save" lines add up; the first one replaces the defaults;
@@ -260,6 +312,9 @@ def _apply(config: Config, name: str, args: list[str], fail) -> None:
 def _render_line(config: "Config", name: str) -> str:
     if name == "save":
         return 'save ""' if not config.values["save"] else "save %s" % config.values["save"]
+    if name == "client-output-buffer-limit":
+        return "\n".join("client-output-buffer-limit %s %d %d %d" % ((cls,) + config.obuf_limits(cls))
+                         for cls in OBUF_CLASSES)
     value = config.values["bind"] if name == "bind" else config.render(name)
     if name == "bind":
         return "bind %s" % value
@@ -350,7 +405,7 @@ def parse_args(argv: list[str]) -> Config:
         while i < len(args) and not args[i].startswith("--"):
             values.append(args[i])
             i += 1
-        if name in ("save", "bind") and len(values) == 1:
+        if name in _MULTI_WORD and len(values) == 1:
             values = values[0].split() if values[0] else []
         _apply(config, name, values,
                lambda msg, f=flag: _raise(ConfigError("Bad option %s: %s" % (f, msg))))

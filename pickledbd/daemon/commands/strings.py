@@ -6,8 +6,9 @@ GETRANGE, SETRANGE, APPEND, LCS) work on the UTF-8/surrogateescape bytes.
 from __future__ import annotations
 
 from ..keyspace import MISSING, STRING_TYPES, WRONGTYPE, as_str, byte_len, from_bytes, now_ms, to_bytes
-from ..resp import OK, RedisError
-from .registry import command
+from ..errors import RedisError
+from ..protocol.reply import OK
+from ..engine.command import command
 from .strings_lcs import lcs_reply
 from .longdouble import add_ld, format_ld, parse_ld
 from .util import INT_MAX, INT_MIN, NOT_FLOAT, OVERFLOW, SYNTAX, parse_int
@@ -23,18 +24,19 @@ EMBSTR_LIMIT = 44
 # no longer matches. Identity alone is not enough for CPython's shared strings ("" and the
 # one-character Latin-1 strings), so string writes also forget the mark (``unmark``). The
 # mark is keyed by the data dict, not the db index, so it follows the data through SWAPDB.
-# Only short strings (<= 44 bytes) need remembering, so the memory held is small.
-_ENC: dict = {}
+# Only short strings (<= 44 bytes) need remembering, so the memory held is small. The marks
+# live in the keyspace (``ks.encodings``).
 _ENC_LIMIT = 100_000
 
 
 def mark_encoding(db, key: str, value: str, enc: str) -> None:
+    marks = db.ks.encodings
     if len(value) <= EMBSTR_LIMIT:
-        if len(_ENC) >= _ENC_LIMIT:
-            _ENC.clear()
-        _ENC[(id(db.data), key)] = (value, enc)
-    elif _ENC:
-        _ENC.pop((id(db.data), key), None)
+        if len(marks) >= _ENC_LIMIT:
+            marks.clear()
+        marks[(id(db.data), key)] = (value, enc)
+    elif marks:
+        marks.pop((id(db.data), key), None)
 
 
 def unmark(db, key: str) -> None:
@@ -42,8 +44,9 @@ def unmark(db, key: str) -> None:
     ``marked_encoding`` alone is not enough, because CPython shares some str objects (the
     empty string and every one-character Latin-1 string are singletons): INCRBYFLOAT k 0
     and then SET k 0 store the very same "0" object."""
-    if _ENC:
-        _ENC.pop((id(db.data), key), None)
+    marks = db.ks.encodings
+    if marks:
+        marks.pop((id(db.data), key), None)
 
 
 def mark_raw(db, key: str, value: str) -> None:
@@ -52,12 +55,13 @@ def mark_raw(db, key: str, value: str) -> None:
 
 def marked_encoding(db, key: str, value):
     """The remembered encoding of the string at key, or None."""
-    m = _ENC.get((id(db.data), key))
+    marks = db.ks.encodings
+    m = marks.get((id(db.data), key))
     if m is None:
         return None
     if m[0] is value:
         return m[1]
-    del _ENC[(id(db.data), key)]
+    del marks[(id(db.data), key)]
     return None
 
 
@@ -67,7 +71,7 @@ def _invalid_expire(name: str) -> RedisError:
 
 
 def _check_length(c, size: int) -> None:
-    if size > c.server.config.proto_max_bulk_len:
+    if size > c.config.proto_max_bulk_len:
         raise RedisError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
 
 
@@ -167,7 +171,7 @@ def set_(c, args):
     if len(args) == 3:
         db = c.db
         db.set(args[1], args[2])
-        if _ENC:
+        if db.ks.encodings:
             unmark(db, args[1])
         return OK
     flags, expire = _parse_extended(args, True)
@@ -472,7 +476,7 @@ def lcs(c, args):
         j += 1
     if getidx and getlen:
         raise RedisError("ERR If you want both the length and indexes, please just use IDX.")
-    if 4 * (len(a) + 1) * (len(b) + 1) > c.server.config.proto_max_bulk_len:
+    if 4 * (len(a) + 1) * (len(b) + 1) > c.config.proto_max_bulk_len:
         raise RedisError("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
     return lcs_reply(a, b, getlen, getidx, withmatchlen, minmatchlen)
 

@@ -1,4 +1,5 @@
-"""SCAN cursors over a plain dict, and RANDOMKEY sampling, without hooks on every write.
+"""Cursors for SCAN/HSCAN/SSCAN/ZSCAN, RANDOMKEY sampling and random picks from sets,
+without hooks on every write. All their state lives in one ``ScanState`` per keyspace.
 
 SCAN: why snapshots
 -------------------
@@ -37,38 +38,20 @@ amortised O(1) per write and per call.
 from __future__ import annotations
 
 import random
-import re
 import time
+import weakref
+from bisect import bisect_left
 from collections import OrderedDict
 
-from ..keyspace import MISSING, TYPE_NAMES, now_ms
+from .database import MISSING, TYPE_NAMES, now_ms
 
 MAX_SNAPSHOTS = 16
 MAX_IDLE = 600.0
+MAX_FIELD_SCANS = 32      # snapshots of large hashes kept for running HSCANs (LRU)
 _POS_BITS = 32
 _POS_MASK = (1 << _POS_BITS) - 1
 _ID_LIMIT = (1 << 31)
-
-_CURSOR = re.compile(r"([+-]?)([0-9]*)\Z", re.ASCII)
-ULONG_MAX = (1 << 64) - 1
-
-
-def parse_cursor(s: str):
-    """strtoul(s, 10) as Redis's parseScanCursorOrReply accepts it; None when invalid."""
-    if s and s[0] in " \t\n\v\f\r":
-        return None
-    m = _CURSOR.match(s)
-    if m is None:
-        return None
-    sign, digits = m.groups()
-    if not digits:
-        return 0 if not s else None
-    n = int(digits)
-    if n > ULONG_MAX:
-        return None
-    if sign == "-":
-        n = (-n) & ULONG_MAX
-    return n
+_HASH_OFFSET = 1 << 63
 
 
 class _Snapshot:
@@ -124,12 +107,9 @@ class ScanCursors:
         return (sid << _POS_BITS) | pos, keys
 
 
-CURSORS = ScanCursors()
-
-
 def scan_keys(db, cursor: int, count: int, match=None, type_name: str | None = None):
     """One SCAN call: (next cursor, live keys passing MATCH and TYPE)."""
-    nxt, keys = CURSORS.page(db, cursor, count)
+    nxt, keys = db.ks.scans.keys.page(db, cursor, count)
     data, expires = db.data, db.expires
     now = now_ms() if expires else 0
     out = []
@@ -160,20 +140,17 @@ class _RandomKeys:
         self.misses = 0
 
 
-_RANDOM: dict = {}
-
-
 def random_key(db):
     """A random live key or None (expired keys met on the way are deleted)."""
     for _ in range(3):
         if not db.data:
             return None
-        rk = _RANDOM.get(db.index)
+        rk = db.ks.scans.random.get(db.index)
         dirty = db.ks.dirty
         if (rk is None or rk.data is not db.data or dirty < rk.dirty
                 or dirty - rk.dirty > len(rk.keys) // 2 + 16 or rk.misses > len(rk.keys) // 2 + 16
                 or not rk.keys):
-            rk = _RANDOM[db.index] = _RandomKeys(db)
+            rk = db.ks.scans.random[db.index] = _RandomKeys(db)
             if not rk.keys:
                 return None
         keys = rk.keys
@@ -182,5 +159,97 @@ def random_key(db):
             if db.lookup(key) is not MISSING:
                 return key
             rk.misses += 1
-        _RANDOM.pop(db.index, None)
+        db.ks.scans.random.pop(db.index, None)
     return None
+
+
+# ---------------------------------------------------------------- HSCAN of large hashes
+def scan_fields(ks, h: dict, cursor: int, count: int) -> tuple[int, list]:
+    """A step over a large hash: the cursor names a snapshot of the fields taken when the scan
+    started (cursor 0) and a position in it. Every field present all along is in the snapshot,
+    so it is returned; fields added later may be missed and deleted ones are the caller's to
+    skip, as SCAN's guarantees allow. An unknown cursor (snapshot evicted, server restarted)
+    starts again from the beginning: duplicates are allowed, misses are not."""
+    st = ks.scans
+    scans = st.field_scans
+    scan_id, pos = cursor >> _POS_BITS, cursor & _POS_MASK
+    snap = scans.get(scan_id) if cursor else None
+    if snap is None or snap[0] is not h:
+        st.next_field_scan = st.next_field_scan % (_ID_LIMIT - 1) + 1
+        scan_id = st.next_field_scan
+        snap = (h, list(h))
+        scans[scan_id] = snap
+        while len(scans) > MAX_FIELD_SCANS:
+            scans.popitem(last=False)
+        pos = 0
+    else:
+        scans.move_to_end(scan_id)
+    fields = snap[1]
+    end = min(pos + count, len(fields))
+    if end >= len(fields):
+        scans.pop(scan_id, None)
+        return 0, fields[pos:end]
+    return (scan_id << _POS_BITS) | end, fields[pos:end]
+
+
+# ---------------------------------------------------------------- sets: SSCAN/ZSCAN order, random picks
+class _SetSnap:
+    __slots__ = ("ref", "members", "by_hash", "__weakref__")
+
+    def __init__(self, ref):
+        self.ref = ref
+        self.members = None     # tuple of the members (random picks)
+        self.by_hash = None     # members sorted by hash (SSCAN)
+
+
+def set_snapshot(ks, s: set) -> _SetSnap:
+    snaps = ks.scans.set_snaps
+    sid = id(s)
+    snap = snaps.get(sid)
+    if snap is None or snap.ref() is not s:
+        snap = _SetSnap(weakref.ref(s, lambda _r, sid=sid: snaps.pop(sid, None)))
+        snaps[sid] = snap
+    return snap
+
+
+def set_changed(ks, s: set) -> None:
+    """Forget a set's snapshots after an in-place change (every set mutation calls it)."""
+    snaps = ks.scans.set_snaps
+    if snaps:
+        snaps.pop(id(s), None)
+
+
+def member_list(ks, s: set) -> tuple:
+    snap = set_snapshot(ks, s)
+    if snap.members is None or len(snap.members) != len(s):
+        snap.members = tuple(s)
+    return snap.members
+
+
+def hash_order(members) -> tuple[list, list]:
+    """(members sorted by hash, their hashes): the order SSCAN/ZSCAN cursors walk."""
+    ms = sorted(members, key=hash)
+    return ms, [hash(m) for m in ms]
+
+
+def hash_scan(ordered: tuple[list, list], cursor: int, count: int) -> tuple[int, list]:
+    """One step of a hash-ordered scan: members with hash >= cursor (unsigned, offset),
+    about ``count`` of them, never splitting equal hashes. Returns (next cursor, members)."""
+    ms, hs = ordered
+    n = len(hs)
+    i = bisect_left(hs, cursor - _HASH_OFFSET)
+    j = min(i + count, n)
+    while 0 < j < n and hs[j] == hs[j - 1]:
+        j += 1
+    return (0 if j >= n else hs[j] + _HASH_OFFSET), ms[i:j]
+
+
+class ScanState:
+    """Every cursor table of one keyspace (two servers in one process share nothing)."""
+
+    def __init__(self):
+        self.keys = ScanCursors()
+        self.random: dict = {}                     # db index -> _RandomKeys
+        self.field_scans: OrderedDict = OrderedDict()   # scan id -> (hash, fields snapshot)
+        self.next_field_scan = 0
+        self.set_snaps: dict = {}                  # id(set) -> _SetSnap (weakly held)

@@ -1,0 +1,1 @@
+"""The Redis-protocol daemon (nothing here is imported by the library)."""

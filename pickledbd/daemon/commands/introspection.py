@@ -1,0 +1,143 @@
+"""COMMAND and its subcommands: the server's command table, as Redis 7.0.15 shows it."""
+from __future__ import annotations
+
+from ..engine.command import _jsonish, command, spec_keys
+from ..errors import RedisError
+from ..globmatch import glob_match
+from ..protocol.reply import SetReply, Status
+from .util import SYNTAX, help_reply
+
+
+@command("command")
+def command_(c, args):
+    return [cmd.info_reply() for cmd in c.engine.table.unique()]
+
+
+@command("command|count")
+def command_count(c, args):
+    return len(c.engine.table.unique())
+
+
+@command("command|info")
+def command_info(c, args):
+    if len(args) == 2:
+        return [cmd.info_reply() for cmd in c.engine.table.unique()]
+    out = []
+    for name in args[2:]:
+        cmd = c.engine.table.find(name)
+        out.append(cmd.info_reply() if cmd is not None else None)
+    return out
+
+
+def _docs_of(cmd) -> dict:
+    d = {k: _jsonish(v) for k, v in cmd.docs.items()}
+    if cmd.subcommands:
+        d["subcommands"] = {name: _docs_of(sub) for name, sub in cmd.subcommands.items()}
+    return d
+
+
+@command("command|docs")
+def command_docs(c, args):
+    if len(args) == 2:
+        return {cmd.fullname: _docs_of(cmd) for cmd in c.engine.table.unique()}
+    out = {}
+    for name in args[2:]:
+        cmd = c.engine.table.find(name)
+        if cmd is not None:
+            out[cmd.fullname] = _docs_of(cmd)
+    return out
+
+
+@command("command|list")
+def command_list(c, args):
+    if len(args) == 2:
+        flt = None
+    elif len(args) == 5 and args[2].lower() == "filterby":
+        kind, value = args[3].lower(), args[4]
+        if kind not in ("module", "aclcat", "pattern"):
+            raise SYNTAX
+        flt = (kind, value)
+    else:
+        raise SYNTAX
+    out = []
+    for cmd in c.engine.table.unique():
+        for x in [cmd, *cmd.subcommands.values()]:
+            if flt is None:
+                out.append(x.fullname)
+            elif flt[0] == "module":
+                continue
+            elif flt[0] == "aclcat":
+                if ("@" + flt[1].lower()) in x.acl_categories:
+                    out.append(x.fullname)
+            elif glob_match(flt[1].lower(), x.fullname.lower()):
+                out.append(x.fullname)
+    return out
+
+
+def _getkeys(c, args: list):
+    cmd = c.engine.table.lookup(args[2])
+    if cmd is None:
+        raise RedisError("ERR Invalid command specified")
+    sub_args = args[2:]
+    if cmd.subcommands:
+        sub = cmd.subcommands.get("%s|%s" % (cmd.name, sub_args[1].lower())) if len(sub_args) > 1 else None
+        if sub is None:
+            raise RedisError("ERR Invalid command specified")
+        cmd = sub
+    n = len(sub_args)
+    if (n != cmd.arity) if cmd.arity >= 0 else (n < -cmd.arity):
+        raise RedisError("ERR Invalid number of arguments specified for command")
+    if cmd.key_specs:
+        found = spec_keys(cmd, sub_args)
+    elif cmd.first_key:
+        found = [(p, {}) for p in cmd.key_positions(sub_args)]
+    else:
+        raise RedisError("ERR The command has no key arguments")
+    if not found:
+        raise RedisError("ERR Invalid arguments specified for command")
+    return [(sub_args[p], spec) for p, spec in found]
+
+
+@command("command|getkeys")
+def command_getkeys(c, args):
+    return [k for k, _ in _getkeys(c, args)]
+
+
+@command("command|getkeysandflags")
+def command_getkeysandflags(c, args):
+    out = []
+    for k, spec in _getkeys(c, args):
+        flags = list(spec.get("flags", []))
+        if "variable_flags" in flags and args[2].lower() == "set":
+            # Redis's setGetKeys: plain SET overwrites (OW update); SET ... GET reads too
+            flags = (["RW", "access", "update"] if any(a.lower() == "get" for a in args[5:])
+                     else ["OW", "update"])
+        out.append([k, SetReply([Status(f) for f in flags if f != "variable_flags"])])
+    return out
+
+
+@command("command|help")
+def command_help(c, args):
+    return help_reply([
+        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "(no subcommand)",
+        "    Return details about all Redis commands.",
+        "COUNT",
+        "    Return the total number of commands in this Redis server.",
+        "LIST",
+        "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
+        "HELP",
+        "    Prints this help.",
+    ])

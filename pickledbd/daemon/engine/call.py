@@ -1,0 +1,268 @@
+"""The engine: the one place where commands run (Redis's processCommand + call()).
+
+Every caller goes through here: requests from a socket (``run_batch``/``process``), EXEC's
+queue (``call``, from engine/transactions.py), blocked clients re-run when their keys are
+written (``call_blocked``) and scripts. ``process`` makes the checks a request needs before
+it runs (lookup, subcommand, arity, auth, MULTI queueing, RESP2 subscribed mode, the
+command's flags); ``call`` runs a resolved command and does what follows every run:
+statistics, SLOWLOG, MONITOR, propagation records, key tracking, and the no-block rule.
+
+``run_batch`` is the hot path: a plain command for a plain client is run inline, with the
+same steps as ``process`` + ``call`` in the same order, minus the checks that cannot apply
+to it (``Context.special`` and ``monitors`` route every other case through ``process``).
+tests/test_engine.py runs every family through each caller and compares what they did.
+"""
+from __future__ import annotations
+
+import logging
+from time import perf_counter_ns
+
+from ..errors import NOAUTH, NOT_ALLOWED_IN_MULTI, RedisError, arity_error, unknown_command
+from .blocking import BlockOn
+from .command import CommandTable, resolve
+from .propagation import Propagation
+
+log = logging.getLogger("pickledbd")
+
+OUT_CHUNK = 1 << 16          # queued output that makes run_batch hand back to the network layer
+QUEUED = b"+QUEUED\r\n"
+# commands a client in MULTI runs at once instead of queueing them
+_MULTI_RUN_NOW = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
+# what a RESP2 client may send while subscribed
+_SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
+                            "sunsubscribe", "ping", "quit", "reset"))
+
+
+class Engine:
+    def __init__(self, ks, config, stats, clients, table: CommandTable | None = None):
+        self.ks = ks
+        self.config = config
+        self.stats = stats
+        self.clients = clients
+        self.table = table if table is not None else CommandTable()
+        self.propagation = Propagation()
+        self.blocking = None          # a Blocking, set when the server is wired (needs the loop)
+        self.monitors = clients.monitors   # the same list: read on the hot path
+        self.nesting = 0              # call() depth: records are handed on when it returns to 0
+        self.current = None           # the client whose command is running (tracking NOLOOP)
+        self.track_reads = None       # fn(ctx, cmd, args) after a read by a tracking client
+        ks.on_expired = self._expired
+
+    # ------------------------------------------------------------------ the hot path
+    def run_batch(self, c, reqs: list) -> int:
+        """Run requests in order, queueing their encoded replies on ``c.out``. Returns how
+        many were consumed: it stops early when the client blocks or is closing, and when a
+        lot of output is queued (the network layer writes it and decides whether to go on)."""
+        out = c.out
+        by_name = self.table.by_name
+        ks = self.ks
+        prop = self.propagation
+        stats = self.stats
+        monitors = self.monitors
+        done = 0
+        t0 = perf_counter_ns()   # one clock read per command: each command's end starts the next
+        for args in reqs:
+            done += 1
+            cmd = by_name.get(args[0])
+            if cmd is None or cmd.subcommands or c.special or monitors:
+                reply = self.process(c, args, cmd)
+                t0 = perf_counter_ns()
+            else:
+                n = len(args)
+                arity = cmd.arity
+                if (n != arity) if arity >= 0 else (n < -arity):
+                    reply = self.reject(c, cmd, arity_error(cmd.fullname))
+                else:
+                    c.last_command = cmd.fullname
+                    dirty = ks.dirty
+                    try:
+                        reply = cmd.handler(c, args)
+                    except RedisError as e:
+                        reply = e
+                        cmd.failed_calls += 1
+                        stats.error_reply(e)
+                    except Exception as e:  # a bug must cost one reply, never the connection
+                        reply = self.internal_error(cmd, e)
+                    t1 = perf_counter_ns()
+                    cls = reply.__class__
+                    if cls is BlockOn:
+                        self.blocking.park(c, args, reply)
+                        reply = b""
+                    else:
+                        dt = t1 - t0
+                        cmd.calls += 1
+                        cmd.ns += dt
+                        if dt >= stats.slowlog_ns:
+                            stats.slowlog_add(c, args, dt // 1000)
+                        if ks.dirty != dirty or c.prop is not None:
+                            self._record(c, args, ks.dirty != dirty)
+                        if prop.pending:
+                            prop.flush()
+                        if ks.ready_keys:
+                            self.blocking.serve()
+                        if cls is str:
+                            e = reply.encode("utf-8", "surrogateescape")
+                            reply = b"$%d\r\n%s\r\n" % (len(e), e)
+                        elif cls is int:
+                            reply = b":%d\r\n" % reply
+                        elif cls is not bytes:
+                            reply = c.encode(reply)
+                    t0 = t1
+            if reply:
+                out.append(reply)
+                c.out_bytes += len(reply)
+            if c.block is not None or c.closing or c.out_bytes > OUT_CHUNK:
+                break
+        return done
+
+    # ------------------------------------------------------------------ processCommand
+    def process(self, c, args: list, cmd=None) -> bytes:
+        """One request with every check (the path of all but the plainest requests).
+        Returns the encoded reply (b"" when the client blocked)."""
+        if cmd is None:
+            cmd = self.table.lookup(args[0])
+            if cmd is None:
+                return self.reject(c, None, unknown_command(args))
+        if cmd.subcommands:
+            try:
+                cmd = resolve(cmd, args)
+            except RedisError as e:
+                return self.reject(c, cmd, e)
+        n = len(args)
+        arity = cmd.arity
+        if (n != arity) if arity >= 0 else (n < -arity):
+            return self.reject(c, cmd, arity_error(cmd.fullname))
+        if c.special:
+            early = self._gate(c, cmd, args)
+            if early is not None:
+                return early
+        reply = self.call(c, cmd, args)
+        if reply.__class__ is BlockOn:
+            self.blocking.park(c, args, reply)
+            return b""
+        self.after_command()
+        return c.encode(reply)
+
+    def after_command(self) -> None:
+        """The end of a top-level command: hand on its records, serve blocked clients."""
+        if self.propagation.pending:
+            self.propagation.flush()
+        if self.ks.ready_keys:
+            self.blocking.serve()
+
+    def _gate(self, c, cmd, args: list):
+        """Auth, MULTI queueing and RESP2 subscribed mode: the rarely taken checks."""
+        if not c.authenticated and not cmd.no_auth:
+            return self.reject(c, cmd, NOAUTH)
+        if c.multi is not None and cmd.fullname not in _MULTI_RUN_NOW:
+            if cmd.no_multi:
+                return self.reject(c, cmd, NOT_ALLOWED_IN_MULTI)
+            c.multi.append((cmd, args))
+            return QUEUED
+        if (c.resp == 2 and c.subscribed() and cmd.name not in _SUBSCRIBED_OK
+                and (cmd.parent is None or cmd.parent.name not in _SUBSCRIBED_OK)):
+            return self.reject(c, cmd, RedisError(
+                "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+                "are allowed in this context" % cmd.fullname))
+        return None
+
+    def reject(self, c, cmd, err: RedisError) -> bytes:
+        """A command refused before it ran (rejectCommand): flags a MULTI as failed."""
+        self.stats.error_reply(err)
+        if cmd is not None:
+            cmd.rejected_calls += 1
+            if cmd.name == "exec" and c.multi is not None:   # execCommandAbort
+                from . import transactions
+                transactions.end(c)
+                transactions.unwatch_all(c)
+                err = RedisError("EXECABORT Transaction discarded because of: " + err.message.split(" ", 1)[1])
+        if c.multi is not None:
+            c.multi_error = True
+        return c.encode(err)
+
+    # ------------------------------------------------------------------ call()
+    def call(self, c, cmd, args: list):
+        """Run a resolved command for ``c`` and account for it. Returns the reply value; a
+        BlockOn when the command must wait (never when ``c.no_block``)."""
+        ks = self.ks
+        dirty = ks.dirty
+        prev = self.current
+        self.current = c
+        self.nesting += 1
+        c.last_command = cmd.fullname
+        t0 = perf_counter_ns()
+        try:
+            reply = cmd.handler(c, args)
+        except RedisError as e:
+            reply = e
+            cmd.failed_calls += 1
+            self.stats.error_reply(e)
+        except Exception as e:
+            reply = self.internal_error(cmd, e)
+        finally:
+            self.nesting -= 1
+            self.current = prev
+        dt = perf_counter_ns() - t0
+        if reply.__class__ is BlockOn:
+            if not c.no_block:
+                return reply            # counted when it is served or times out, as Redis does
+            reply = reply.timeout_reply
+        cmd.calls += 1
+        cmd.ns += dt
+        if dt >= self.stats.slowlog_ns:
+            self.stats.slowlog_add(c, args, dt // 1000)
+        if ks.dirty != dirty or c.prop is not None:
+            self._record(c, args, ks.dirty != dirty)
+        if self.monitors and cmd.monitored:
+            self.clients.feed_monitors(c, args)
+        if c.tracking is not None and cmd.readonly and self.track_reads is not None:
+            self.track_reads(c, cmd, args)
+        return reply
+
+    def call_blocked(self, c):
+        """Re-run a blocked client's command after one of its keys was written."""
+        args = c.block_args
+        cmd = resolve(self.table.lookup(args[0]), args)
+        reply = self.call(c, cmd, args)
+        if reply.__class__ is not BlockOn and self.propagation.pending:
+            self.propagation.flush()
+        return reply
+
+    def count_unblocked(self, c) -> None:
+        """A blocked command timed out or was unblocked: it counts as one call now."""
+        args = c.block_args
+        cmd = self.table.lookup(args[0])
+        if cmd is not None:
+            try:
+                cmd = resolve(cmd, args)
+            except RedisError:
+                return
+            cmd.calls += 1
+
+    # ------------------------------------------------------------------ propagation
+    def _record(self, c, args: list, changed: bool) -> None:
+        """What the command just run propagates (see engine/propagation.py)."""
+        p = c.prop
+        c.prop = None
+        prop = self.propagation
+        if not prop.active:
+            return
+        if p is None:
+            if changed:
+                prop.add(c.db.index, args)
+        elif p is True:
+            prop.add(c.db.index, args)
+        elif changed and p:
+            prop.add(c.db.index, p)
+
+    def _expired(self, dbi: int, key: str) -> None:
+        """A key expired (lazily, inside a command, or by the active cycle): replicas and the
+        append-only file delete it too."""
+        self.propagation.add(dbi, ["DEL", key])
+
+    def internal_error(self, cmd, e: Exception) -> RedisError:
+        log.exception("internal error running %s", cmd.fullname)
+        cmd.failed_calls += 1
+        err = RedisError("ERR internal error: %s" % e)
+        self.stats.error_reply(err)
+        return err

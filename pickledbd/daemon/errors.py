@@ -1,0 +1,38 @@
+"""Error replies and their Redis texts, below everything else in the daemon.
+
+``RedisError.message`` is the whole text, prefix included: ``ERR syntax error``. Handlers
+raise these; the codec writes them as ``-<message>``.
+"""
+from __future__ import annotations
+
+
+class RedisError(Exception):
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+WRONGTYPE = RedisError("WRONGTYPE Operation against a key holding the wrong kind of value")
+SYNTAX = RedisError("ERR syntax error")
+NOT_INT = RedisError("ERR value is not an integer or out of range")
+NOT_FLOAT = RedisError("ERR value is not a valid float")
+OVERFLOW = RedisError("ERR increment or decrement would overflow")
+INVALID_CURSOR = RedisError("ERR invalid cursor")
+NOT_ALLOWED_IN_MULTI = RedisError("ERR Command not allowed inside a transaction")
+NOAUTH = RedisError("NOAUTH Authentication required.")
+
+
+def arity_error(name: str) -> RedisError:
+    return RedisError("ERR wrong number of arguments for '%s' command" % name)
+
+
+def unknown_command(args: list) -> RedisError:
+    preview = ""
+    for a in args[1:]:
+        if len(preview) >= 128:
+            break
+        preview += "'%s' " % a[:128 - len(preview)]
+    msg = "ERR unknown command '%s', with args beginning with: %s" % (args[0][:128], preview)
+    return RedisError(msg.replace("\r", " ").replace("\n", " "))

@@ -1,0 +1,283 @@
+"""The network layer: one lean ``asyncio.Protocol`` per connection, and ``NetIO``, the side
+of every connection the engine sees (``Clients.io``).
+
+Output: everything for a client - replies, RESP3 pushes, pub/sub messages, MONITOR lines,
+the reply of an unblocked command - is queued on its Context's ``out`` in the order it was
+produced and leaves in one ``transport.write`` per flush: at the end of the client's own
+batch of requests, or once per event-loop turn for output produced by other clients.
+
+Flow control (net/flow_control.py has the limits):
+- a client that does not read its replies: when the transport's buffer passes its
+  high-water mark, we stop running its requests and reading its socket until it drains,
+  so it cannot make us buffer without bound (requests read but not run wait in order);
+- output other clients produce for it (pub/sub, MONITOR) cannot be held back: past
+  ``client-output-buffer-limit`` it is disconnected, as Redis does.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+
+from ..engine.context import Context
+from ..protocol.reader import RequestReader
+from .flow_control import over_limit, pending_output
+
+log = logging.getLogger("pickledbd")
+
+MAX_PENDING = 10000    # requests read while blocked or paused; beyond this we stop reading
+
+DENIED = (
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no password "
+    "is set for the default user. In this mode connections are only accepted from the loopback "
+    "interface. If you want to connect from external computers to Redis you may adopt one of the "
+    "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
+    "protected-mode no' from the loopback interface by connecting to Redis from the same host the "
+    "server is running, however MAKE SURE Redis is not publicly accessible from internet if you do "
+    "so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the "
+    "protected mode by editing the Redis configuration file, and setting the protected mode option "
+    "to 'no', and then restarting the server. 3) If you started the server manually just for "
+    "testing, restart it with the '--protected-mode no' option. 4) Set up an authentication "
+    "password for the default user. NOTE: You only need to do one of the above things in order for "
+    "the server to start accepting connections from the outside.\r\n").encode()
+
+
+class Connection(asyncio.Protocol):
+    """One client connection: reads requests, hands them to the engine, writes replies."""
+
+    def __init__(self, net: "NetIO", unix: bool = False):
+        self.net = net
+        self.unix = unix
+        self.ctx: Context | None = None
+        self.transport = None
+        self.reader = RequestReader()
+        self.reading_paused = False     # we stopped reading (blocked with a backlog, or output full)
+        self.writing_paused = False     # the transport's buffer is over its high-water mark
+
+    # ---- asyncio.Protocol
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        net = self.net
+        ctx = self.ctx = Context(net.services, net.clients.next_id(), "unix" if self.unix else "tcp")
+        peer = transport.get_extra_info("peername")
+        sock = transport.get_extra_info("sockname")
+        if self.unix:
+            ctx.unix = True
+            ctx.addr = ctx.laddr = "%s:0" % (sock or "")
+        else:
+            ctx.addr = _fmt_addr(peer)
+            ctx.laddr = _fmt_addr(sock)
+        s = transport.get_extra_info("socket")
+        if s is not None:
+            try:
+                ctx.fd = s.fileno()
+                if not self.unix:
+                    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except (OSError, AttributeError):
+                pass
+        if len(net.clients) >= net.config.maxclients:
+            net.stats.rejected_conn += 1
+            transport.write(b"-ERR max number of clients reached\r\n")
+            self._refuse()
+            return
+        if not self.unix and net.protected() and peer and not _is_loopback(peer[0]):
+            transport.write(DENIED)
+            self._refuse()
+            return
+        net.conns[ctx.id] = self
+        net.clients.add(ctx)
+        net.stats.connections += 1
+
+    def _refuse(self) -> None:
+        self.ctx.closing = True
+        self.transport.close()
+
+    def connection_lost(self, exc) -> None:
+        ctx = self.ctx
+        ctx.closing = True
+        if self.net.conns.pop(ctx.id, None) is not None:
+            self.net.clients.forget(ctx)
+
+    def pause_writing(self) -> None:
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        ctx = self.ctx
+        if ctx.block is None and not ctx.closing:
+            if ctx.pending:
+                self.net.loop.call_soon(self.run_pending)
+            else:
+                self.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        ctx = self.ctx
+        if ctx.closing:
+            return
+        reqs = self.reader.feed(data)
+        net = self.net
+        ctx.last_interaction = net.clock
+        net.stats.net_input += len(data)
+        if ctx.block is not None or ctx.pending:
+            ctx.pending.extend(reqs)
+            if len(ctx.pending) > MAX_PENDING:
+                self.pause_reading()   # bound what a blocked client may queue
+            if self.reader.error is not None and ctx.block is None:
+                self.run_pending()
+            return
+        self.run(reqs)
+
+    # ---- running requests
+    def run(self, reqs: list) -> None:
+        """Run ``reqs`` through the engine, flushing as output accumulates. Stops when the
+        client blocks, closes, or stops reading its replies (the rest waits in ``pending``)."""
+        ctx = self.ctx
+        run_batch = self.net.engine.run_batch
+        while reqs:
+            done = run_batch(ctx, reqs)
+            self.flush()
+            if done >= len(reqs) or ctx.closing:
+                break
+            reqs = reqs[done:]
+            if ctx.block is not None or self.writing_paused:
+                ctx.pending[:0] = reqs
+                if self.writing_paused:
+                    self.pause_reading()
+                break
+        if ctx.closing:
+            self.transport.close()
+        elif self.reader.error is not None and ctx.block is None and not ctx.pending:
+            self.protocol_error()
+
+    def run_pending(self) -> None:
+        """After an unblock or a drained output buffer: run what arrived meanwhile, then read on."""
+        ctx = self.ctx
+        if ctx.closing or ctx.block is not None or self.writing_paused:
+            return
+        reqs, ctx.pending = ctx.pending, []
+        self.run(reqs)
+        if ctx.block is None and not ctx.closing and not ctx.pending:
+            if self.reader.error is not None:
+                self.protocol_error()
+            else:
+                self.resume_reading()
+
+    def protocol_error(self) -> None:
+        self.ctx.out.append(b"-ERR Protocol error: %s\r\n" % str(self.reader.error).encode())
+        self.flush()
+        self.close()
+
+    # ---- output
+    def flush(self) -> None:
+        """The one flush point: write everything queued for this client in one write."""
+        ctx = self.ctx
+        out = ctx.out
+        if out:
+            data = out[0] if len(out) == 1 else b"".join(out)
+            out.clear()
+            ctx.out_bytes = 0
+            self.transport.write(data)
+            self.net.stats.net_output += len(data)
+            if self.writing_paused and over_limit(ctx, self.transport, self.net.config, self.net.clock):
+                self.net.drop(self, "overcoming of output buffer limits")
+
+    def pause_reading(self) -> None:
+        if not self.reading_paused:
+            self.reading_paused = True
+            self.transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if self.reading_paused:
+            self.reading_paused = False
+            self.transport.resume_reading()
+
+    def close(self) -> None:
+        """Close after the replies already queued are written (QUIT, errors, CLIENT KILL)."""
+        self.ctx.closing = True
+        if self.transport is not None:
+            self.transport.close()
+
+
+class NetIO:
+    """Every connection of one server, and the ``Clients.io`` interface over them."""
+
+    def __init__(self, services, loop):
+        self.services = services
+        self.config = services.config
+        self.clients = services.clients
+        self.stats = services.stats
+        self.engine = services.engine
+        self.loop = loop
+        self.conns: dict[int, Connection] = {}
+        self.to_flush: dict = {}        # ctx id -> Connection with output from other clients
+        self.flush_scheduled = False
+        self.clock = 0.0                # unix time, refreshed by the cron: idle tracking
+        self.protected = lambda: False  # set by the server (protected mode)
+
+    def protocol(self, unix: bool = False) -> Connection:
+        return Connection(self, unix)
+
+    # ---- Clients.io
+    def schedule_flush(self, ctx) -> None:
+        conn = self.conns.get(ctx.id)
+        if conn is None:
+            ctx.out.clear()
+            ctx.out_bytes = 0
+            return
+        if over_limit(ctx, conn.transport, self.config, self.clock):
+            self.drop(conn, "overcoming of output buffer limits")
+            return
+        self.to_flush[ctx.id] = conn
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            self.loop.call_soon(self.flush_all)
+
+    def flush_all(self) -> None:
+        self.flush_scheduled = False
+        conns, self.to_flush = self.to_flush, {}
+        for conn in conns.values():
+            if not conn.ctx.closing or conn.ctx.out:
+                conn.flush()
+
+    def close(self, ctx) -> None:
+        conn = self.conns.get(ctx.id)
+        if conn is not None:
+            conn.flush()
+            conn.close()
+
+    def resume(self, ctx) -> None:
+        conn = self.conns.get(ctx.id)
+        if conn is not None:
+            self.loop.call_soon(conn.run_pending)
+
+    def output_pending(self, ctx) -> int:
+        conn = self.conns.get(ctx.id)
+        return pending_output(ctx, conn.transport if conn is not None else None)
+
+    def query_buffered(self, ctx) -> int:
+        conn = self.conns.get(ctx.id)
+        return conn.reader.buffered() if conn is not None else 0
+
+    def drop(self, conn: Connection, why: str) -> None:
+        """Close at once, discarding queued output (freeClientAsync)."""
+        ctx = conn.ctx
+        if ctx.closing and conn.transport.is_closing():
+            return
+        log.warning("Client id=%d addr=%s closed for %s.", ctx.id, ctx.addr, why)
+        self.stats.obuf_disconnects += 1
+        ctx.closing = True
+        ctx.out.clear()
+        ctx.out_bytes = 0
+        conn.transport.abort()
+
+
+def _fmt_addr(a) -> str:
+    if not a:
+        return ""
+    if isinstance(a, tuple):
+        return "%s:%d" % (a[0], a[1])
+    return str(a)
+
+
+def _is_loopback(host: str) -> bool:
+    return host.startswith("127.") or host in ("::1", "localhost") or host.startswith("::ffff:127.")

@@ -1,0 +1,38 @@
+"""Output buffer limits (``client-output-buffer-limit``), as Redis's
+checkClientOutputBufferLimits: a client whose pending output reaches the hard limit, or
+stays above the soft limit for the soft number of seconds, is disconnected.
+
+Pending output is what is queued for the client plus what the transport has not sent yet.
+Limits come from the client's class: normal, replica or pubsub (a client with
+subscriptions). A MONITOR client is fed by every other client like a subscriber, so it is
+held to the pubsub limits (Redis counts it as normal, whose default is no limit at all).
+"""
+from __future__ import annotations
+
+
+def limit_class(ctx) -> str:
+    cls = ctx.client_type()
+    if cls == "normal" and ctx.monitor:
+        return "pubsub"
+    return cls
+
+
+def over_limit(ctx, transport, config, now: float) -> bool:
+    hard, soft, soft_seconds = config.obuf_limits(limit_class(ctx))
+    if not hard and not soft:
+        return False
+    used = ctx.out_bytes + (transport.get_write_buffer_size() if transport is not None else 0)
+    if hard and used >= hard:
+        return True
+    if soft and used >= soft:
+        if not ctx.obuf_soft_since:
+            ctx.obuf_soft_since = now
+            return False
+        return now - ctx.obuf_soft_since >= soft_seconds
+    ctx.obuf_soft_since = 0.0
+    return False
+
+
+def pending_output(ctx, transport) -> int:
+    """omem in CLIENT LIST."""
+    return ctx.out_bytes + (transport.get_write_buffer_size() if transport is not None else 0)

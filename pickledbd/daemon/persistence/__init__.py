@@ -1,0 +1,1 @@
+"""Persistence services: snapshots, RDB payloads, the append-only file."""

@@ -1,0 +1,1 @@
+"""The RESP codec: requests in (reader.py), replies out (reply.py)."""

@@ -1,0 +1,209 @@
+"""The server wiring: builds the services, listens, runs the cron, handles signals and
+shutdown. Nothing here runs commands (engine/call.py does) or touches sockets' data
+(net/connection.py does).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import time
+
+from ..version import REDIS_VERSION  # noqa: F401 (INFO and HELLO read it from version.py)
+from .commands import load_all
+from .engine.blocking import Blocking
+from .engine.call import Engine
+from .engine.clients import Clients, Services
+from .engine.stats import Stats
+from .engine import transactions
+from .keyspace import Keyspace
+from .net.connection import NetIO
+from .persistence.snapshot import Snapshots
+
+log = logging.getLogger("pickledbd")
+
+
+class Lifecycle:
+    """What handlers may know of the process: uptime, run id, listening port; SHUTDOWN."""
+
+    def __init__(self, server: "Server"):
+        self._server = server
+        self.start_time = time.time()
+        self.run_id = os.urandom(20).hex()
+
+    @property
+    def port(self) -> int:
+        return self._server.config.port
+
+    def shutdown(self, save: bool | None = None, force: bool = False) -> bool:
+        return self._server.shutdown(save=save, force=force)
+
+
+class Server:
+    """One daemon: its keyspace, services, listeners and background jobs."""
+
+    def __init__(self, config):
+        load_all()
+        self.config = config
+        self.ks = Keyspace(config.databases)
+        self.clients = Clients()
+        self.stats = Stats(config)
+        self.persistence = Snapshots(self.ks, config)
+        self.engine = Engine(self.ks, config, self.stats, self.clients)
+        self.lifecycle = Lifecycle(self)
+        self.pubsub = None
+        self.services = Services(ks=self.ks, config=config, clients=self.clients, stats=self.stats,
+                                 persistence=self.persistence, pubsub=self.pubsub, engine=self.engine,
+                                 lifecycle=self.lifecycle)
+        self.net = NetIO(self.services, None)
+        self.net.protected = self.protected
+        self.clients.io = self.net
+        self.engine.blocking = Blocking(self.ks, self.clients, self.engine, self._call_later)
+        self.clients.on_disconnect.append(self._client_gone)
+        config.listeners.append(self.config_changed)
+        self.config_changed()
+        self.listeners: list = []
+        self.shutting_down = False
+        self.shutdown_failed = False
+        self.loop = None
+        self.cron_task = None
+        self.stopped = None
+
+    def _call_later(self, delay, fn, *args):
+        return self.loop.call_later(delay, fn, *args)
+
+    def _client_gone(self, ctx) -> None:
+        if ctx.block is not None:
+            self.engine.blocking.forget(ctx)
+        transactions.unwatch_all(ctx)
+
+    def protected(self) -> bool:
+        return self.config.values["protected-mode"] == "yes" and not self.config.requirepass
+
+    def config_changed(self) -> None:
+        """Refresh what the hot paths cache from the config (after CONFIG SET)."""
+        self.stats.config_changed()
+        self.ks.notify_mask = self.config.values["notify-keyspace-events"]
+
+    # ---------------------------------------------------------------- background jobs
+    async def cron(self) -> None:
+        """Redis's serverCron: expire keys, reap BGSAVE children, apply save rules, timeouts."""
+        while True:
+            await asyncio.sleep(1.0 / self.config.values["hz"])
+            try:
+                self.cron_once()
+            except Exception:
+                log.exception("cron job failed")
+
+    def cron_once(self) -> None:
+        now = time.time()
+        self.net.clock = now
+        ks = self.ks
+        if ks.expiry_heap:
+            ks.active_expire_cycle(on_each=self.engine.propagation.flush)
+            if ks.ready_keys:
+                ks.ready_keys.clear()
+        self.persistence.cron(now)
+        timeout = self.config.values["timeout"]
+        if timeout:
+            for c in self.clients.all():
+                if (c.block is None and not c.subscribed() and c.kind != "replica"
+                        and now - c.last_interaction > timeout):
+                    c.close()
+
+    # ---------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.net.loop = self.loop
+        self.net.clock = time.time()
+        self.stopped = self.loop.create_future()
+        cfg = self.config
+        data_dir = os.path.abspath(os.path.expanduser(cfg.values["dir"]))
+        if not os.path.isdir(data_dir):
+            raise OSError(2, "Can't chdir to '%s': No such file or directory" % cfg.values["dir"])
+        self.persistence.open_storage()
+        # listen first (a port in use fails at once), then load: nothing is served before
+        # load() returns, since it runs before the loop gets control back
+        for addr, optional in (cfg.bind_addresses if cfg.port else ()):   # port 0: no TCP
+            host = {"*": "0.0.0.0", "::*": "::"}.get(addr, addr)
+            try:
+                srv = await self.loop.create_server(
+                    self.net.protocol, host=host, port=cfg.port,
+                    backlog=cfg.values["tcp-backlog"], reuse_address=True)
+            except OSError as e:
+                if optional and (isinstance(e, socket.gaierror) or e.errno in (99, 97, 22)):
+                    # address not available / family unsupported (e.g. no IPv6)
+                    log.info("Skipping optional bind %s: %s", addr, e.strerror)
+                    continue
+                for done in self.listeners:
+                    done.close()
+                why = os.strerror(e.errno) if isinstance(e.errno, int) and e.errno > 0 else e.strerror
+                raise OSError(e.errno, "Could not create server TCP listening socket %s:%d: %s"
+                              % (addr, cfg.port, why)) from None
+            self.listeners.append(srv)
+        if cfg.unixsocket:
+            if os.path.exists(cfg.unixsocket):
+                os.unlink(cfg.unixsocket)
+            srv = await self.loop.create_unix_server(lambda: self.net.protocol(unix=True), cfg.unixsocket)
+            if cfg.values["unixsocketperm"]:
+                os.chmod(cfg.unixsocket, cfg.values["unixsocketperm"])
+            self.listeners.append(srv)
+        if not self.listeners:
+            raise OSError("no address to listen on")
+        try:
+            self.persistence.load()
+        except BaseException:
+            for srv in self.listeners:
+                srv.close()
+            raise
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self.loop.add_signal_handler(sig, self.on_signal, sig)
+        self.cron_task = self.loop.create_task(self.cron())
+        log.info("Ready to accept connections on port %d", cfg.port)
+
+    def on_signal(self, sig) -> None:
+        name = signal.Signals(sig).name
+        if sig == signal.SIGINT and self.shutdown_failed:
+            log.warning("You insist... exiting now.")
+            os._exit(1)
+        log.warning("Received %s scheduling shutdown...", name)
+        if not self.shutdown():
+            self.shutdown_failed = True
+            log.warning("%s received but errors trying to shut down the server, check the logs",
+                        name)
+
+    def shutdown(self, save: bool | None = None, force: bool = False) -> bool:
+        """Save (if save rules exist, or ``save`` is True), close everything, stop the loop.
+        Returns False (and keeps running) when the final save fails, as Redis does,
+        unless ``force`` (SHUTDOWN FORCE)."""
+        if self.shutting_down:
+            return True
+        log.warning("User requested shutdown...")
+        self.persistence.kill_bgsave_child()
+        if save is None:
+            save = bool(self.config.save_rules)
+        if save:
+            log.info("Saving the final snapshot before exiting.")
+            try:
+                self.persistence.save()
+            except Exception:
+                if not force:
+                    log.warning("Error trying to save the DB, can't exit.")
+                    return False
+                log.warning("Error trying to save the DB; exiting anyway (FORCE).")
+        self.shutting_down = True
+        for srv in self.listeners:
+            srv.close()
+        for c in self.clients.all():
+            c.close()
+        if self.cron_task is not None:
+            self.cron_task.cancel()
+        if self.config.unixsocket and os.path.exists(self.config.unixsocket):
+            os.unlink(self.config.unixsocket)
+        self.persistence.close()
+        log.warning("pickledbd is now ready to exit, bye bye...")
+        if self.stopped is not None and not self.stopped.done():
+            self.stopped.set_result(True)
+        return True
