@@ -1,0 +1,249 @@
+"""Encode the daemon's dataset as a Redis RDB file (version 10, what redis-server 7.0 writes).
+
+Used for the full-resync payload of SYNC/PSYNC and, through ``encode_value``, for DUMP payloads
+(``type byte + serialized + b"\\x0a\\x00" + crc64 little-endian``)::
+
+    encode_rdb(dbs, expires, *, aux=None, checksum=True) -> bytes
+    encode_value(value) -> (rdb_type, serialized)
+    crc64(data, crc=0) -> int          # Redis's crc64 (Jones, reflected), as in crc64.c
+
+Only the plain object types are written: STRING (0), LIST (1), SET (2), HASH (4), ZSET_2 (5).
+Redis 7.0 no longer writes 1/2/4 itself (it writes quicklist/listpack/intset blobs), but its
+rdbLoadObject still loads them and converts to the compact encodings, and they are much simpler
+and cheaper to produce here. Strings that are canonical 32-bit integers use the integer
+encoding as Redis's rdbTryIntegerEncoding does; no LZF compression.
+
+Things the loader would refuse or crash on are avoided here: a duplicate key panics Redis, a
+duplicate set/zset member or hash field is "corrupt" (and a duplicate hash field in a small hash
+is not even detected, leaving a broken listpack), so members are de-duplicated by their *bytes*
+(``{5, "5"}`` is one member "5"; two str spellings of the same bytes are one key). Empty
+collections are skipped (Redis never holds them; its loader skips them with a warning). A NaN
+score raises ValueError (the loader rejects the file). Keys already past their expiry are
+written, as Redis 7.0 does: a master drops them at load, a replica keeps them until the master's
+DEL. A replica exits at load if a db index is >= its ``databases`` setting (16 by default).
+
+``checksum=True`` costs a pure-Python CRC64: the big-integer folding in ``crc64`` runs at about
+60-75 MB/s on CPython 3.11 (the classic byte-at-a-time table loop manages ~6 MB/s), i.e. ~1.5 s
+per 100 MB. With ``checksum=False`` 8 zero bytes are written and Redis skips the check (it logs
+"RDB file was saved with checksum disabled: no check performed.").
+"""
+from __future__ import annotations
+
+import re
+import struct
+import time
+from collections import deque
+from functools import lru_cache
+
+import orjson
+
+RDB_VERSION = 10
+REDIS_VER = "7.0.15"
+
+TYPE_STRING, TYPE_LIST, TYPE_SET, TYPE_HASH, TYPE_ZSET_2 = 0, 1, 2, 4, 5
+_OP_AUX, _OP_RESIZEDB, _OP_EXPIRETIME_MS, _OP_SELECTDB, _OP_EOF = 250, 251, 252, 254, 255
+
+_DOUBLE = struct.Struct("<d").pack       # ZSET_2 scores: binary little-endian doubles
+_MS = struct.Struct("<q").pack           # EXPIRETIME_MS: int64 little-endian
+_BYTE = [bytes((n,)) for n in range(256)]   # 6-bit lengths, type bytes and opcodes
+# What string2ll + ll2string round-trip: no sign, no leading zero, no "-0", at most 11 bytes.
+_CANONICAL_INT = re.compile(rb"0|-?[1-9][0-9]{0,9}")
+_INT_FIRST = frozenset(b"-0123456789")
+
+
+def _len(n: int) -> bytes:
+    """rdbSaveLen: 6-bit, 14-bit, then 0x80 + 32-bit or 0x81 + 64-bit big-endian."""
+    if n < 64:
+        return _BYTE[n]
+    if n < 16384:
+        return bytes((0x40 | n >> 8, n & 0xFF))
+    if n <= 0xFFFFFFFF:
+        return b"\x80" + n.to_bytes(4, "big")
+    return b"\x81" + n.to_bytes(8, "big")
+
+
+def _str(b: bytes) -> bytes:
+    """rdbSaveRawString: integer encoding (0xC0/C1/C2 + little-endian) when it round-trips."""
+    n = len(b)
+    if 0 < n <= 11 and b[0] in _INT_FIRST and _CANONICAL_INT.fullmatch(b):
+        v = int(b)
+        if -0x80 <= v < 0x80:
+            return b"\xc0" + v.to_bytes(1, "little", signed=True)
+        if -0x8000 <= v < 0x8000:
+            return b"\xc1" + v.to_bytes(2, "little", signed=True)
+        if -0x80000000 <= v < 0x80000000:
+            return b"\xc2" + v.to_bytes(4, "little", signed=True)
+    return (_BYTE[n] if n < 64 else _len(n)) + b
+
+
+def _json_default(obj):
+    if isinstance(obj, (deque, set, frozenset)):
+        return list(obj)
+    raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
+
+
+def _bytes(v) -> bytes:
+    """A Redis string's bytes: str via surrogateescape, anything else its JSON text."""
+    if isinstance(v, str):
+        return v.encode("utf-8", "surrogateescape")
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v)
+    return orjson.dumps(v, default=_json_default)
+
+
+def encode_value(value) -> tuple[int, bytes]:
+    """(RDB type byte, serialized object) for one value of the daemon's data model."""
+    if type(value) is str:
+        return TYPE_STRING, _str(value.encode("utf-8", "surrogateescape"))
+    if isinstance(value, (str, int, float, bytes, bytearray)) or value is None:
+        return TYPE_STRING, _str(_bytes(value))
+    # Before dict: the library's ScoreDict is a dict subclass.
+    if callable(getattr(type(value), "score_dict", None)):
+        zs = {}
+        for m, s in value.score_dict().items():
+            if s != s:
+                raise ValueError(f"sorted-set member {m!r} has a NaN score")
+            zs[_bytes(m)] = s
+        parts = [_len(len(zs))]
+        for m, s in zs.items():
+            parts += (_str(m), _DOUBLE(s))
+        return TYPE_ZSET_2, b"".join(parts)
+    if isinstance(value, dict):
+        h = {_bytes(f): _bytes(v) for f, v in value.items()}
+        parts = [_len(len(h))]
+        for f, v in h.items():
+            parts += (_str(f), _str(v))
+        return TYPE_HASH, b"".join(parts)
+    if isinstance(value, (deque, list)):
+        return TYPE_LIST, b"".join([_len(len(value)), *[_str(_bytes(e)) for e in value]])
+    if isinstance(value, (set, frozenset)):
+        members = {_bytes(m) for m in value}
+        return TYPE_SET, b"".join([_len(len(members)), *map(_str, members)])
+    raise TypeError(f"cannot encode a {type(value).__name__} as an RDB value")
+
+
+def encode_rdb(dbs, expires, *, aux: dict[str, str] | None = None, checksum: bool = True) -> bytes:
+    """A whole RDB file: header, aux fields, each non-empty db (SELECTDB, RESIZEDB, entries), EOF,
+    CRC64. ``dbs``: db -> key -> value; ``expires``: db -> key -> absolute unix ms. ``aux`` adds
+    or overrides aux fields (e.g. repl-id / repl-offset / repl-stream-db for a PSYNC payload)."""
+    body = []
+    for db in sorted(dbs):
+        exp = expires.get(db) or {}
+        entries, seen, nexp = [], set(), 0
+        for key, value in dbs[db].items():
+            rtype, ser = encode_value(value)
+            if rtype != TYPE_STRING and ser[0] == 0:
+                continue  # empty collection (its length is 0)
+            kb = key.encode("utf-8", "surrogateescape")
+            if not key.isascii():  # only non-ASCII spellings can collide on the same bytes
+                if kb in seen:
+                    continue
+                seen.add(kb)
+            ms = exp.get(key)
+            if ms is not None:
+                entries.append(_BYTE[_OP_EXPIRETIME_MS] + _MS(int(ms)))
+                nexp += 1
+            entries += (_BYTE[rtype], _str(kb), ser)
+        if entries:
+            nkeys = (len(entries) - nexp) // 3   # 3 parts per key, plus 1 per expiry
+            body += (_BYTE[_OP_SELECTDB], _len(db), _BYTE[_OP_RESIZEDB], _len(nkeys), _len(nexp))
+            body += entries
+    # used-mem is informational for the loader (logged, INFO loading_rdb_used_mem): the payload
+    # size stands in for the memory we cannot measure.
+    fields = {"redis-ver": REDIS_VER, "redis-bits": "64", "ctime": str(int(time.time())),
+              "used-mem": str(sum(map(len, body))), "aof-base": "0"}
+    fields.update(aux or {})
+    head = [b"REDIS%04d" % RDB_VERSION]
+    for k, v in fields.items():
+        head += (_BYTE[_OP_AUX], _str(str(k).encode()), _str(str(v).encode()))
+    out = b"".join([*head, *body, _BYTE[_OP_EOF]])
+    return out + (crc64(out) if checksum else 0).to_bytes(8, "little")
+
+
+# -- CRC64 -----------------------------------------------------------------------------------
+# Redis's crc64: Jones polynomial 0xad93d23594c935a9, reflected in and out, init 0, no final xor;
+# crc64(0, "123456789") == 0xe9c6d914c4b8d9ca.
+#
+# A byte-at-a-time table loop does ~6 MB/s in CPython, and slicing-by-8 barely more: every step
+# runs in the interpreter on multi-digit ints. So big inputs use the algebra instead, letting
+# Python's C big-int code do the work: reflected CRC == bit-reverse of M(x)*x^64 mod P(x) for the
+# message M with each byte bit-reversed. A long M = Hi*x^L + Lo folds to Hi*(x^L mod P) xor Lo
+# (same residue, about half the bits), a carry-less product of a big int by a 64-bit constant:
+# ~32 big shifts/xors. Chunks of 64 KiB keep those ints in cache.
+
+_POLY_R = 0x95AC9329AC4BC9B5          # reflected form, for the table loop
+_P = 0x1AD93D23594C935A9              # x^64 + the polynomial, for the folding
+_REV8 = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
+_CHUNK = 1 << 16
+_SMALL = 256                          # below this the table loop is faster
+
+
+def _make_table() -> list[int]:
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ _POLY_R if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_TABLE = _make_table()
+
+
+def _rev64(v: int) -> int:
+    return int(f"{v:064b}"[::-1], 2)
+
+
+def _reduce(m: int) -> int:
+    """m mod P for a small m (bit by bit from the top)."""
+    for bit in range(m.bit_length() - 1, 63, -1):
+        if m >> bit & 1:
+            m ^= _P << (bit - 64)
+    return m
+
+
+def _clmul(a: int, k: int) -> int:
+    """Carry-less a*k for a 64-bit k: nibble table of a, then Horner over k's 16 nibbles."""
+    t = [0, a]
+    for v in range(2, 16):
+        t.append(t[v >> 1] << 1 if not v & 1 else t[v - 1] ^ a)
+    r = 0
+    for s in range(60, -1, -4):
+        r = (r << 4) ^ t[(k >> s) & 15]
+    return r
+
+
+@lru_cache(maxsize=512)
+def _xpow(n: int) -> int:
+    """x^n mod P."""
+    if n < 64:
+        return 1 << n
+    h = _xpow(n >> 1)
+    r = _reduce(_clmul(h, h))
+    return _reduce(r << 1) if n & 1 else r
+
+
+def _mod(m: int, nbits: int) -> int:
+    while nbits > 128:
+        h = (nbits - 64) // 2            # Hi gets h bits, so Hi*(x^L mod P) < 2^(h+64) <= 2^L
+        L = nbits - h
+        m = _clmul(m >> L, _xpow(L)) ^ (m & ((1 << L) - 1))
+        nbits = L
+    return _reduce(m)
+
+
+def crc64(data: bytes, crc: int = 0) -> int:
+    """Redis's crc64 of ``data`` continuing from ``crc`` (crc64(b, crc64(a)) == crc64(a + b))."""
+    mv = memoryview(data).cast("B")
+    if len(mv) < _SMALL:
+        t = _TABLE
+        for b in mv:
+            crc = t[(crc ^ b) & 0xFF] ^ (crc >> 8)
+        return crc
+    r = _rev64(crc)                      # the register in plain (unreflected) form
+    for i in range(0, len(mv), _CHUNK):
+        c = mv[i:i + _CHUNK].tobytes().translate(_REV8)
+        n = 8 * len(c)
+        r = _mod((r << n) ^ (int.from_bytes(c, "big") << 64), n + 64)
+    return _rev64(r)
