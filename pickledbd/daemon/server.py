@@ -21,6 +21,9 @@ from .engine import transactions
 from .keyspace import Keyspace
 from .net.connection import NetIO
 from .persistence.snapshot import Snapshots
+from .pubsub.hub import PubSub
+from .pubsub.tracking import Tracking
+from .replication import Replication
 
 log = logging.getLogger("pickledbd")
 
@@ -53,10 +56,15 @@ class Server:
         self.persistence = Snapshots(self.ks, config)
         self.engine = Engine(self.ks, config, self.stats, self.clients)
         self.lifecycle = Lifecycle(self)
-        self.pubsub = None
+        self.pubsub = PubSub(self.ks, config, self.clients)
+        self.tracking = Tracking(self.ks, config, self.clients, self.pubsub, self.engine)
+        self.replication = Replication(self.ks, config, self.clients, self.engine, self.lifecycle,
+                                       self.persistence)
+        self.ks.notify_sink = self.pubsub.keyspace_event
+        self.engine.track_reads = self.tracking.remember
         self.services = Services(ks=self.ks, config=config, clients=self.clients, stats=self.stats,
-                                 persistence=self.persistence, pubsub=self.pubsub, engine=self.engine,
-                                 lifecycle=self.lifecycle)
+                                 persistence=self.persistence, pubsub=self.pubsub, tracking=self.tracking,
+                                 replication=self.replication, engine=self.engine, lifecycle=self.lifecycle)
         self.net = NetIO(self.services, None)
         self.net.protected = self.protected
         self.clients.io = self.net
@@ -78,6 +86,9 @@ class Server:
         if ctx.block is not None:
             self.engine.blocking.forget(ctx)
         transactions.unwatch_all(ctx)
+        self.pubsub.reset_client(ctx)
+        self.tracking.forget(ctx)
+        self.replication.forget(ctx)
 
     def protected(self) -> bool:
         return self.config.values["protected-mode"] == "yes" and not self.config.requirepass

@@ -112,8 +112,8 @@ def reset(c, args):
     if c.multi is not None:
         tx.end(c)
     tx.unwatch_all(c)
-    if c.pubsub is not None:
-        c.pubsub.reset_client(c)
+    c.pubsub.reset_client(c)
+    c.tracker.forget(c)
     c.clients.remove_monitor(c)
     c.db = c.ks.dbs[0]
     c.set_protocol(2)

@@ -158,9 +158,9 @@ def _section_stats(c):
         ("evicted_clients", 0),
         ("keyspace_hits", st.keyspace_hits),
         ("keyspace_misses", st.keyspace_misses),
-        ("pubsub_channels", ps.channel_count() if ps is not None else 0),
-        ("pubsub_patterns", ps.pattern_count() if ps is not None else 0),
-        ("pubsubshard_channels", ps.shard_channel_count() if ps is not None else 0),
+        ("pubsub_channels", ps.channel_count()),
+        ("pubsub_patterns", ps.pattern_count()),
+        ("pubsubshard_channels", ps.shard_channel_count()),
         ("latest_fork_usec", c.persistence.fork_usec),
         ("total_forks", c.persistence.forks),
         ("total_error_replies", st.total_error_replies),
@@ -171,19 +171,7 @@ def _section_stats(c):
 
 
 def _section_replication(c):
-    return [
-        ("role", "master"),
-        ("connected_slaves", 0),
-        ("master_failover_state", "no-failover"),
-        ("master_replid", c.lifecycle.run_id),
-        ("master_replid2", "0" * 40),
-        ("master_repl_offset", 0),
-        ("second_repl_offset", -1),
-        ("repl_backlog_active", 0),
-        ("repl_backlog_size", 1048576),
-        ("repl_backlog_first_byte_offset", 0),
-        ("repl_backlog_histlen", 0),
-    ]
+    return c.replication.info()
 
 
 def _section_cpu(c):

@@ -113,7 +113,8 @@ def monitor_escape(s: str) -> str:
 class Services:
     """What every Context shares; filled in by the server wiring."""
 
-    __slots__ = ("ks", "config", "clients", "stats", "persistence", "pubsub", "engine", "lifecycle")
+    __slots__ = ("ks", "config", "clients", "stats", "persistence", "pubsub", "tracking", "replication",
+                 "engine", "lifecycle")
 
     def __init__(self, **kw):
         for name in self.__slots__:

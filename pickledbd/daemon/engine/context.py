@@ -11,8 +11,9 @@ A handler is ``fn(c, args)``: ``c`` is the calling client's Context and ``args``
   SET PXAT), ``also_propagate(args)`` adds a command, ``no_propagate()`` drops it;
 - ``no_block``: true inside MULTI/EXEC and scripts, where nothing blocks;
 - services shared by every client: ``ks`` (the keyspace), ``config``, ``clients`` (the
-  client registry), ``stats``, ``persistence``, ``pubsub``, ``engine`` (call, the command
-  table, blocking), ``lifecycle`` (uptime, run id, shutdown).
+  client registry), ``stats``, ``persistence`` (snapshots), ``pubsub`` (channels, patterns,
+  notifications), ``tracker`` (client-side caching), ``replication``, ``engine`` (call, the
+  command table, blocking), ``lifecycle`` (uptime, run id, shutdown).
 
 The network layer owns the transport and flushes ``out``; it is not reachable from here.
 """
@@ -39,7 +40,8 @@ class Context:
         # what the running command propagates instead of its request (see propagate_as)
         "prop",
         # services
-        "ks", "config", "clients", "stats", "persistence", "pubsub", "engine", "lifecycle",
+        "ks", "config", "clients", "stats", "persistence", "pubsub", "tracker", "replication", "engine",
+        "lifecycle",
     )
 
     def __init__(self, services, cid: int, kind: str = "tcp"):
@@ -57,6 +59,8 @@ class Context:
         self.stats = services.stats
         self.persistence = services.persistence
         self.pubsub = services.pubsub
+        self.tracker = services.tracking
+        self.replication = services.replication
         self.engine = services.engine
         self.lifecycle = services.lifecycle
         self.db = self.ks.dbs[0]
