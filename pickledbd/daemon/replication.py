@@ -4,7 +4,8 @@ then the propagation records of every write as a RESP command stream.
 The contract the rest of the daemon relies on (server.py wires it):
 
 - ``feed(records)``: a propagation feed (engine/propagation.py), registered while replicas exist;
-- ``forget(ctx)``: a replica disconnected;
+- ``forget(ctx)``: a client disconnected (a replica or not);
+- ``cron(now)``: called by the server's cron (hz times a second): pings, lag, timeouts;
 - ``info()``: the fields of INFO replication, as (name, value) pairs.
 """
 from __future__ import annotations
@@ -23,6 +24,9 @@ class Replication:
         pass
 
     def forget(self, ctx) -> None:
+        pass
+
+    def cron(self, now: float) -> None:
         pass
 
     def info(self) -> list:

@@ -62,6 +62,7 @@ class Server:
                                        self.persistence)
         self.ks.notify_sink = self.pubsub.keyspace_event
         self.engine.track_reads = self.tracking.remember
+        self.tracking.call_soon = self._call_soon
         self.services = Services(ks=self.ks, config=config, clients=self.clients, stats=self.stats,
                                  persistence=self.persistence, pubsub=self.pubsub, tracking=self.tracking,
                                  replication=self.replication, engine=self.engine, lifecycle=self.lifecycle)
@@ -81,6 +82,9 @@ class Server:
 
     def _call_later(self, delay, fn, *args):
         return self.loop.call_later(delay, fn, *args)
+
+    def _call_soon(self, fn, *args):
+        return self.loop.call_soon(fn, *args)
 
     def _client_gone(self, ctx) -> None:
         if ctx.block is not None:
@@ -117,6 +121,7 @@ class Server:
             if ks.ready_keys:
                 ks.ready_keys.clear()
         self.persistence.cron(now)
+        self.replication.cron(now)
         timeout = self.config.values["timeout"]
         if timeout:
             for c in self.clients.all():

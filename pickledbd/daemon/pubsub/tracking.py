@@ -7,7 +7,8 @@ The contract the rest of the daemon relies on (server.py wires it):
 - ``flushed()``: FLUSHDB/FLUSHALL (invalidate everything);
 - ``remember(ctx, cmd, args)``: the engine's ``track_reads`` hook, after a readonly command of
   a tracking client;
-- ``forget(ctx)``: a client disconnected (or RESET): its tracking is off.
+- ``forget(ctx)``: a client disconnected (or RESET): its tracking is off;
+- ``call_soon(fn)`` is set by the server: BCAST invalidations are batched per loop turn with it.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Tracking:
         self.clients = clients
         self.pubsub = pubsub
         self.engine = engine
+        self.call_soon = None    # fn(callback): run once the current loop turn's work is done
 
     def key_modified(self, key: str) -> None:
         pass
