@@ -10,6 +10,7 @@ For fast handler tests, the engine's every-caller tests and the profiling script
 from __future__ import annotations
 
 from .config import parse_args
+from .engine.clients import NoIO
 from .engine.context import Context
 from .server import Server
 
@@ -30,6 +31,7 @@ class _Timer:
 class LocalServer:
     def __init__(self, *flags: str):
         self.server = Server(parse_args(["--save", "", *flags]))
+        self.server.clients.io = NoIO()      # output stays queued on each Context
         self.timers: list = []
         self.server.engine.blocking.call_later = self._call_later
 

@@ -188,6 +188,8 @@ class Engine:
         dirty = ks.dirty
         prev = self.current
         self.current = c
+        outer_prop = c.prop       # a nested call (EXEC's queue, a script) keeps the caller's rewrite
+        c.prop = None
         self.nesting += 1
         c.last_command = cmd.fullname
         t0 = perf_counter_ns()
@@ -204,6 +206,7 @@ class Engine:
             self.current = prev
         dt = perf_counter_ns() - t0
         if reply.__class__ is BlockOn:
+            c.prop = outer_prop
             if not c.no_block:
                 return reply            # counted when it is served or times out, as Redis does
             reply = reply.timeout_reply
@@ -213,6 +216,7 @@ class Engine:
             self.stats.slowlog_add(c, args, dt // 1000)
         if ks.dirty != dirty or c.prop is not None:
             self._record(c, args, ks.dirty != dirty)
+        c.prop = outer_prop
         if self.monitors and cmd.monitored:
             self.clients.feed_monitors(c, args)
         if c.tracking is not None and cmd.readonly and self.track_reads is not None:
