@@ -181,9 +181,10 @@ class Engine:
         return c.encode(err)
 
     # ------------------------------------------------------------------ call()
-    def call(self, c, cmd, args: list):
+    def call(self, c, cmd, args: list, reprocess: bool = False):
         """Run a resolved command for ``c`` and account for it. Returns the reply value; a
-        BlockOn when the command must wait (never when ``c.no_block``)."""
+        BlockOn when the command must wait (never when ``c.no_block``). ``reprocess``: a
+        blocked client's command run again (MONITOR saw it the first time)."""
         ks = self.ks
         dirty = ks.dirty
         prev = self.current
@@ -205,6 +206,8 @@ class Engine:
             self.nesting -= 1
             self.current = prev
         dt = perf_counter_ns() - t0
+        if self.monitors and cmd.monitored and not reprocess:
+            self.clients.feed_monitors(c, args)
         if reply.__class__ is BlockOn:
             c.prop = outer_prop
             if not c.no_block:
@@ -217,8 +220,6 @@ class Engine:
         if ks.dirty != dirty or c.prop is not None:
             self._record(c, args, ks.dirty != dirty)
         c.prop = outer_prop
-        if self.monitors and cmd.monitored:
-            self.clients.feed_monitors(c, args)
         if c.tracking is not None and cmd.readonly and self.track_reads is not None:
             self.track_reads(c, cmd, args)
         return reply
@@ -227,7 +228,7 @@ class Engine:
         """Re-run a blocked client's command after one of its keys was written."""
         args = c.block_args
         cmd = resolve(self.table.lookup(args[0]), args)
-        reply = self.call(c, cmd, args)
+        reply = self.call(c, cmd, args, reprocess=True)
         if reply.__class__ is not BlockOn and self.propagation.pending:
             self.propagation.flush()
         return reply

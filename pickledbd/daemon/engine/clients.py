@@ -79,11 +79,27 @@ class Clients:
         """``+<time> [<db> <addr>] "arg" ...`` to every monitor but the caller (replicationFeedMonitors)."""
         addr = origin or ("unix:" + ctx.addr if ctx.unix else ctx.addr)
         line = "+%.6f [%d %s] %s\r\n" % (time.time(), ctx.db.index, addr,
-                                          " ".join('"%s"' % monitor_escape(a) for a in args))
+                                          " ".join('"%s"' % monitor_escape(a) for a in redacted(args)))
         data = line.encode("utf-8", "surrogateescape")
         for m in self.monitors:
             if m is not ctx:
                 m.write(data)
+
+
+def redacted(args: list) -> list:
+    """Passwords never reach MONITOR (redactClientCommandArgument): AUTH's arguments and
+    HELLO's AUTH username and password."""
+    name = args[0].lower()
+    if name == "auth":
+        return args[:1] + ["(redacted)"] * (len(args) - 1)
+    if name == "hello":
+        out = list(args)
+        for i in range(2, len(args) - 2):
+            if args[i].lower() == "auth":
+                out[i + 1] = out[i + 2] = "(redacted)"
+                break
+        return out
+    return args
 
 
 def monitor_escape(s: str) -> str:

@@ -1,0 +1,67 @@
+"""A client that sends requests but does not read the replies cannot make pickledbd buffer
+without bound: once its socket and a small transport buffer are full, its remaining
+requests wait unread (in order) and its socket is not read, while every other client is
+served. When it reads again, everything it asked for arrives, in order.
+
+(redis-server, with the default ``client-output-buffer-limit normal 0 0 0``, buffers such a
+client's replies in memory without limit; there is nothing to compare here.)"""
+from __future__ import annotations
+
+import socket
+import time
+
+
+def _rss(r) -> int:
+    return r.info("memory")["used_memory_rss"]
+
+
+def test_a_client_that_does_not_read_is_held_back_not_buffered(pickledbd_server):
+    r = pickledbd_server.client()
+    value = b"v" * (1 << 20)
+    r.set("fc:big", value)
+    hog = socket.create_connection((pickledbd_server.host, pickledbd_server.port))
+    hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    try:
+        before = _rss(r)
+        n = 400                                   # 400 MB of replies asked for, none read
+        hog.sendall(b"*2\r\n$3\r\nGET\r\n$6\r\nfc:big\r\n" * n)
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        assert r.ping()
+        assert time.monotonic() - t0 < 0.5       # others are served at once
+        grown = _rss(r) - before
+        assert grown < 64 << 20, grown           # not the 400 MB the hog asked for
+        hog_info = [c for c in r.client_list() if c["id"] != str(r.client_id())]
+        assert len(hog_info) == 1
+        assert 0 < int(hog_info[0]["omem"]) < 8 << 20     # about one reply waits in our buffers
+        # now read everything: every reply arrives, complete and in order
+        hog.settimeout(30)
+        expected = b"$1048576\r\n" + value + b"\r\n"
+        need = len(expected) * n
+        got = 0
+        buf = b""
+        while got < need:
+            chunk = hog.recv(1 << 20)
+            assert chunk, "connection closed after %d of %d bytes" % (got, need)
+            got += len(chunk)
+            buf = (buf + chunk)[-len(expected) * 2:]
+        assert got == need and buf.endswith(expected)
+    finally:
+        hog.close()
+        r.delete("fc:big")
+
+
+def test_pipelined_replies_leave_in_one_write_per_batch(pickledbd_server):
+    """Small pipelined replies are not written one by one: a batch of 100 GETs arrives in
+    (at most) a few reads of the socket."""
+    r = pickledbd_server.client()
+    r.set("fc:small", "x")
+    s = socket.create_connection((pickledbd_server.host, pickledbd_server.port))
+    try:
+        s.sendall(b"*2\r\n$3\r\nGET\r\n$8\r\nfc:small\r\n" * 100)
+        time.sleep(0.3)
+        data = s.recv(1 << 20)
+        assert data == b"$1\r\nx\r\n" * 100
+    finally:
+        s.close()
+        r.delete("fc:small")
