@@ -11,6 +11,7 @@ from itertools import islice
 
 from ..engine.blocking import BlockOn, parse_timeout
 from ..keyspace import MISSING, WRONGTYPE
+from ..keyspace.ranges import index_range
 from ..errors import RedisError
 from ..protocol.reply import NULL_ARRAY, OK
 from ..engine.command import command
@@ -37,21 +38,6 @@ def _done(db, key, d) -> None:
         db.modified(key)
     else:
         db.delete(key)
-
-
-def _norm_range(start: int, end: int, n: int):
-    """Redis's LRANGE/LTRIM index normalisation: (start, end) inclusive, or None if empty."""
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if start > end or start >= n:
-        return None
-    if end >= n:
-        end = n - 1
-    return start, end
 
 
 def _where(s: str) -> bool:
@@ -180,7 +166,7 @@ def lrange(c, args):
     d = _get(c.db, args[1])
     if d is MISSING:
         return []
-    r = _norm_range(start, end, len(d))
+    r = index_range(start, end, len(d))
     if r is None:
         return []
     return range_of(d, r[0], r[1])
@@ -292,7 +278,7 @@ def ltrim(c, args):
     if d is MISSING:
         return OK
     n = len(d)
-    r = _norm_range(start, end, n)
+    r = index_range(start, end, n)
     if r is None:
         d.clear()
     else:

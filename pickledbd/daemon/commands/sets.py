@@ -33,15 +33,6 @@ def _set_or_missing(c, key):
     return c.db.lookup_type(key, SET)
 
 
-def _store(c, dst: str, result: set) -> int:
-    """Write a *STORE result: an empty result deletes ``dst``."""
-    if result:
-        c.db.set(dst, result)
-    else:
-        c.db.delete(dst)
-    return len(result)
-
-
 def _parse_count(arg: str) -> int:
     try:
         n = parse_int(arg)
@@ -257,7 +248,7 @@ def sinter(c, args):
 
 @command("sinterstore")
 def sinterstore(c, args):
-    return _store(c, args[1], _inter(_gather(c, args[2:])))
+    return c.db.store(args[1], _inter(_gather(c, args[2:])))
 
 
 @command("sunion")
@@ -267,7 +258,7 @@ def sunion(c, args):
 
 @command("sunionstore")
 def sunionstore(c, args):
-    return _store(c, args[1], _union(_gather(c, args[2:])))
+    return c.db.store(args[1], _union(_gather(c, args[2:])))
 
 
 @command("sdiff")
@@ -277,7 +268,7 @@ def sdiff(c, args):
 
 @command("sdiffstore")
 def sdiffstore(c, args):
-    return _store(c, args[1], _diff(_gather(c, args[2:])))
+    return c.db.store(args[1], _diff(_gather(c, args[2:])))
 
 
 @command("sintercard")

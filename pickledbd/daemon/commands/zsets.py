@@ -135,14 +135,6 @@ def _pairs_reply(c, items):
     return out
 
 
-def _store(c, dst: str, zs: ZSet) -> int:
-    if zs:
-        c.db.set(dst, zs)
-    else:
-        c.db.delete(dst)
-    return len(zs)
-
-
 def _after_removal(c, key, zs) -> None:
     if zs:
         c.db.modified(key)
@@ -391,7 +383,7 @@ def _zrange_generic(c, args, start: int, store: bool, rangetype, reverse):
         lo, hi = parse_lex_bound(a), parse_lex_bound(b)
     zs = _zset(c, key)
     if zs is MISSING:
-        return _store(c, args[1], ZSet()) if store else []
+        return c.db.store(args[1], ZSet()) if store else []
     if rangetype == RANK:
         i, j = zs.rank_bounds(r0, r1)
         if reverse:
@@ -402,7 +394,7 @@ def _zrange_generic(c, args, start: int, store: bool, rangetype, reverse):
         i, j = zs.score_bounds(*rng) if rangetype == SCORE else zs.lex_bounds(lo, hi)
         items = zs.slice(i, j, reverse, offset, limit)
     if store:
-        return _store(c, args[1], ZSet(dict(items)))
+        return c.db.store(args[1], ZSet(dict(items)))
     if withscores:
         return _pairs_reply(c, items)
     return [m for m, _ in items]
@@ -794,7 +786,7 @@ def _setop(c, args, idx, op, store, card_only=False):
                 else:
                     result[m] = s
     if store:
-        return _store(c, args[1], ZSet(result))
+        return c.db.store(args[1], ZSet(result))
     items = sorted(result.items(), key=lambda kv: (kv[1], mkey(kv[0])))
     if withscores:
         return _pairs_reply(c, items)

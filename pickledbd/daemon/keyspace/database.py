@@ -131,6 +131,15 @@ class Database:
         self.modified(key)
         return True
 
+    def store(self, key: str, value) -> int:
+        """Write a *STORE result (SINTERSTORE, ZUNIONSTORE, ...): an empty result deletes
+        the key, as Redis never keeps an empty collection. Returns the result's size."""
+        if value:
+            self.set(key, value)
+        else:
+            self.delete(key)
+        return len(value)
+
     def set_expire(self, key: str, when_ms: int) -> None:
         self.expires[key] = when_ms
         heapq.heappush(self.ks.expiry_heap, (when_ms, self.index, key))

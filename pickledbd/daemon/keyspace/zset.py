@@ -15,6 +15,8 @@ import math
 
 from sortedcontainers import SortedList
 
+from .ranges import index_range
+
 INF = math.inf
 LISTPACK_ENTRIES = 128      # Redis's zset-max-listpack-entries / -value defaults: below these a
 LISTPACK_VALUE = 64         # zset is "listpack" encoded (ZSCAN replies all of it at once)
@@ -150,18 +152,8 @@ class ZSet:
     # ------------------------------------------------------------------ ranges (index bounds)
     def rank_bounds(self, start: int, end: int):
         """Redis's rank sanitising: [i, j) for ranks start..end (negative from the end)."""
-        n = len(self.order)
-        if start < 0:
-            start += n
-        if end < 0:
-            end += n
-        if start < 0:
-            start = 0
-        if start > end or start >= n:
-            return 0, 0
-        if end >= n:
-            end = n - 1
-        return start, end + 1
+        r = index_range(start, end, len(self.order))
+        return (0, 0) if r is None else (r[0], r[1] + 1)
 
     def score_bounds(self, lo: float, lo_ex: bool, hi: float, hi_ex: bool):
         """[i, j) of the members whose score is in the range. O(log n)."""
