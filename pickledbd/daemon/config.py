@@ -151,6 +151,7 @@ DIRECTIVES: dict[str, tuple] = {
     "slowlog-log-slower-than": (10000, _int(-1, 1 << 62), True),
     "slowlog-max-len": (128, _int(0, 1 << 31), True),
     "latency-monitor-threshold": (0, _int(0, 1 << 62), True),
+    "latency-tracking": ("no", _enum("no"), True),     # per-command histograms: not kept
     "stop-writes-on-bgsave-error": ("yes", _yesno, True),
     "maxmemory": (0, _memsize(0, 1 << 62), True),
     "maxmemory-policy": ("noeviction", _enum("noeviction"), True),

@@ -22,6 +22,12 @@ OVERFLOW = RedisError("ERR increment or decrement would overflow")
 INVALID_CURSOR = RedisError("ERR invalid cursor")
 NOT_ALLOWED_IN_MULTI = RedisError("ERR Command not allowed inside a transaction")
 NOAUTH = RedisError("NOAUTH Authentication required.")
+OOM = RedisError("OOM command not allowed when used memory > 'maxmemory'.")
+MISCONF = RedisError(
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+    "Commands that may modify the data set are disabled, because this instance is configured to report "
+    "errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check "
+    "the Redis logs for details about the RDB error.")
 
 
 def arity_error(name: str) -> RedisError:

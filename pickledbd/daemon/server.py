@@ -16,7 +16,7 @@ from .commands import load_all
 from .engine.blocking import Blocking
 from .engine.call import Engine
 from .engine.clients import Clients, Services
-from .engine.stats import Stats
+from .engine.stats import Stats, rss_bytes
 from .engine import transactions
 from .keyspace import Keyspace
 from .net.connection import NetIO
@@ -71,6 +71,7 @@ class Server:
         self.clients.io = self.net
         self.engine.blocking = Blocking(self.ks, self.clients, self.engine, self._call_later)
         self.clients.on_disconnect.append(self._client_gone)
+        self.persistence.status_changed = self.refresh_gates
         config.listeners.append(self.config_changed)
         self.config_changed()
         self.listeners: list = []
@@ -101,6 +102,17 @@ class Server:
         """Refresh what the hot paths cache from the config (after CONFIG SET)."""
         self.stats.config_changed()
         self.ks.notify_mask = self.config.values["notify-keyspace-events"]
+        self.refresh_gates()
+
+    def refresh_gates(self) -> None:
+        """The server-wide refusals (processCommand): -OOM above maxmemory (noeviction) and
+        -MISCONF after a failed background save (stop-writes-on-bgsave-error)."""
+        cfg = self.config.values
+        maxmemory = cfg["maxmemory"]
+        oom = bool(maxmemory) and rss_bytes() > maxmemory
+        misconf = (cfg["stop-writes-on-bgsave-error"] == "yes" and bool(self.config.save_rules)
+                   and not self.persistence.last_bgsave_ok)
+        self.engine.refresh_gates(oom, misconf)
 
     # ---------------------------------------------------------------- background jobs
     async def cron(self) -> None:
@@ -122,6 +134,7 @@ class Server:
                 ks.ready_keys.clear()
         self.persistence.cron(now)
         self.replication.cron(now)
+        self.refresh_gates()
         timeout = self.config.values["timeout"]
         if timeout:
             for c in self.clients.all():

@@ -1,4 +1,4 @@
-"""Diagnostics: TIME, MONITOR, ROLE, LOLWUT, SLOWLOG, LATENCY."""
+"""Diagnostics: TIME, MONITOR, LOLWUT, SLOWLOG, LATENCY."""
 from __future__ import annotations
 
 import time
@@ -20,11 +20,6 @@ def time_(c, args):
 def monitor(c, args):
     c.clients.add_monitor(c)
     return OK
-
-
-@command("role")
-def role(c, args):
-    return ["master", 0, []]
 
 
 @command("lolwut")
@@ -91,39 +86,132 @@ def slowlog_help(c, args):
     ])
 
 
-# ------------------------------------------------------------------ LATENCY (accepted, no samples)
+# ------------------------------------------------------------------ LATENCY
+# Samples come from the engine: commands slower than latency-monitor-threshold (events
+# "command" and "fast-command", by the command's fast flag); see Stats.latency_sample.
 @command("latency|latest")
 def latency_latest(c, args):
-    return []
+    st = c.stats
+    return [[event, samples[-1][0], samples[-1][1], st.latency_max[event]]
+            for event, samples in st.latency.items() if samples]
 
 
 @command("latency|history")
 def latency_history(c, args):
-    return []
+    return [[t, ms] for t, ms in c.stats.latency.get(args[2], ())]
 
 
 @command("latency|reset")
 def latency_reset(c, args):
-    return 0
+    st = c.stats
+    events = args[2:] or list(st.latency)
+    n = 0
+    for event in events:
+        if st.latency.pop(event, None) is not None:
+            st.latency_max.pop(event, None)
+            n += 1
+    return n
 
 
 @command("latency|graph")
 def latency_graph(c, args):
-    raise RedisError("ERR No samples available for event '%s'" % args[2])
+    st = c.stats
+    event = args[2]
+    samples = st.latency.get(event)
+    if not samples:
+        raise RedisError("ERR No samples available for event '%s'" % event)
+    now = int(time.time())
+    values = [ms for _, ms in samples]
+    labels = [_ago(now - t) for t, _ in samples]
+    graph = "%s - high %d ms, low %d ms (all time high %d ms)\n%s\n" % (
+        event, max(values), min(values), st.latency_max[event], "-" * 80)
+    return Verbatim(graph + sparkline(values, labels))
+
+
+def _ago(elapsed: int) -> str:
+    if elapsed < 60:
+        return "%ds" % elapsed
+    if elapsed < 3600:
+        return "%dm" % (elapsed // 60)
+    if elapsed < 86400:
+        return "%dh" % (elapsed // 3600)
+    return "%dd" % (elapsed // 86400)
+
+
+def sparkline(values: list, labels: list, columns: int = 80, rows: int = 4) -> str:
+    """Redis's ASCII sparkline as LATENCY GRAPH draws it (sparkline.c, fill mode): 4 rows of
+    "_o#" per column with "|" below a peak, labels below."""
+    lo, hi = min(values), max(values)
+    out = []
+    for start in range(0, len(values), columns):
+        if start:
+            out.append("\n")
+        out.append(_sparkline_range(values[start:start + columns], labels[start:start + columns],
+                                    lo, hi, rows, any(labels)))
+    return "".join(out)
+
+
+def _sparkline_range(values, labels, lo, hi, rows, has_labels) -> str:
+    relmax = (hi - lo) or 1
+    steps = 3 * rows
+    out = []
+    row = 0
+    while True:
+        more = False
+        chars = [" "] * len(values)
+        for j, value in enumerate(values):
+            step = min(max(int(int((value - lo) * steps) / relmax), 0), steps - 1)
+            if row < rows:
+                more = True
+                idx = step - (rows - row - 1) * 3
+                if 0 <= idx < 3:
+                    chars[j] = "_o#"[idx]
+                elif idx >= 3:
+                    chars[j] = "|"
+            else:
+                if has_labels and row - rows < 1:      # one blank line above the labels
+                    more = True
+                    break
+                label = labels[j]
+                if label and len(label) > row - rows - 1:
+                    more = True
+                    chars[j] = label[row - rows - 1]
+        if not more:
+            return "".join(out)
+        row += 1
+        out.append("".join(chars) + "\n")
 
 
 @command("latency|histogram")
 def latency_histogram(c, args):
-    return {}
+    return {}          # latency-tracking is off (see the README)
 
 
 @command("latency|doctor")
 def latency_doctor(c, args):
-    return Verbatim(
-        "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. "
-        "You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. "
-        "If we weren't in a deep space mission I'd suggest to take a look at "
-        "https://redis.io/topics/latency-monitor.\n")
+    st = c.stats
+    if not c.config.values["latency-monitor-threshold"]:
+        return Verbatim(
+            "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. "
+            "You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. "
+            "If we weren't in a deep space mission I'd suggest to take a look at "
+            "https://redis.io/topics/latency-monitor.\n")
+    events = [(e, s) for e, s in st.latency.items() if s]
+    if not events:
+        return Verbatim("Dave, no latency spike was observed during the lifetime of this Redis instance, "
+                        "not in the slightest bit. I honestly think you ought to sleep better tonight.\n")
+    lines = ["Dave, I have observed latency spikes in this Redis instance. "
+             "You don't mind talking about it, do you Dave?", ""]
+    now = int(time.time())
+    for i, (event, samples) in enumerate(events, 1):
+        values = [ms for _, ms in samples]
+        avg = sum(values) // len(values)
+        mad = sum(abs(v - avg) for v in values) // len(values)
+        period = (now - samples[0][0]) / len(values)
+        lines.append("%d. %s: %d latency spikes (average %dms, mean deviation %dms, period %.2f sec). "
+                     "Worst all time event %dms." % (i, event, len(values), avg, mad, period,
+                                                      st.latency_max[event]))
+    return Verbatim("\n".join(lines) + "\n")
 
 
 @command("latency|help")

@@ -9,6 +9,7 @@ import time
 
 from ...version import REDIS_VERSION, __version__
 from ..engine.command import command
+from ..engine.stats import rss_bytes
 from ..protocol.reply import Verbatim
 
 
@@ -19,14 +20,6 @@ def _human(n: float) -> str:
         if n < div * 1024 or unit == "T":
             return "%.2f%s" % (n / div, unit)
     return "%dB" % n
-
-
-def _rss() -> int:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _total_memory() -> int:
@@ -86,7 +79,7 @@ def _section_clients(c):
 
 
 def _section_memory(c):
-    rss = _rss()
+    rss = rss_bytes()
     total = _total_memory()
     maxmem = c.config.values["maxmemory"]
     peak = max(rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from time import perf_counter_ns
 
-from ..errors import NOAUTH, NOT_ALLOWED_IN_MULTI, RedisError, arity_error, unknown_command
+from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, arity_error, unknown_command
 from .blocking import BlockOn
 from .command import CommandTable, resolve
 from .propagation import Propagation
@@ -46,6 +46,11 @@ class Engine:
         self.nesting = 0              # call() depth: records are handed on when it returns to 0
         self.current = None           # the client whose command is running (tracking NOLOOP)
         self.track_reads = None       # fn(ctx, cmd, args) after a read by a tracking client
+        # Server-wide refusals, refreshed by the cron (refresh_gates): every command takes the
+        # full path while one holds.
+        self.oom = False              # used memory > maxmemory: denyoom commands get -OOM
+        self.misconf = False          # the last background save failed: writes get -MISCONF
+        self.denying = False
         ks.on_expired = self._expired
 
     # ------------------------------------------------------------------ the hot path
@@ -64,7 +69,7 @@ class Engine:
         for args in reqs:
             done += 1
             cmd = by_name.get(args[0])
-            if cmd is None or cmd.subcommands or c.special or monitors:
+            if cmd is None or cmd.subcommands or c.special or monitors or self.denying:
                 reply = self.process(c, args, cmd)
                 t0 = perf_counter_ns()
             else:
@@ -92,8 +97,8 @@ class Engine:
                         dt = t1 - t0
                         cmd.calls += 1
                         cmd.ns += dt
-                        if dt >= stats.slowlog_ns:
-                            stats.slowlog_add(c, args, dt // 1000)
+                        if dt >= stats.slow_ns:
+                            stats.slow_command(c, cmd, args, dt)
                         if ks.dirty != dirty or c.prop is not None:
                             self._record(c, args, ks.dirty != dirty)
                         if prop.pending:
@@ -132,7 +137,7 @@ class Engine:
         arity = cmd.arity
         if (n != arity) if arity >= 0 else (n < -arity):
             return self.reject(c, cmd, arity_error(cmd.fullname))
-        if c.special:
+        if c.special or self.denying:
             early = self._gate(c, cmd, args)
             if early is not None:
                 return early
@@ -151,9 +156,16 @@ class Engine:
             self.blocking.serve()
 
     def _gate(self, c, cmd, args: list):
-        """Auth, MULTI queueing and RESP2 subscribed mode: the rarely taken checks."""
+        """The rarely taken checks, in processCommand's order: auth, memory, disk errors,
+        RESP2 subscribed mode, MULTI queueing."""
         if not c.authenticated and not cmd.no_auth:
             return self.reject(c, cmd, NOAUTH)
+        if self.denying:
+            queued = c.multi if cmd.name == "exec" and c.multi is not None else ()
+            if self.oom and (cmd.denyoom or any(q.denyoom for q, _ in queued)):
+                return self.reject(c, cmd, OOM)
+            if self.misconf and (cmd.write or cmd.name == "ping" or any(q.write for q, _ in queued)):
+                return self.reject(c, cmd, MISCONF)
         if c.multi is not None and cmd.fullname not in _MULTI_RUN_NOW:
             if cmd.no_multi:
                 return self.reject(c, cmd, NOT_ALLOWED_IN_MULTI)
@@ -179,6 +191,11 @@ class Engine:
         if c.multi is not None:
             c.multi_error = True
         return c.encode(err)
+
+    def refresh_gates(self, oom: bool, misconf: bool) -> None:
+        self.oom = oom
+        self.misconf = misconf
+        self.denying = oom or misconf
 
     # ------------------------------------------------------------------ call()
     def call(self, c, cmd, args: list, reprocess: bool = False):
@@ -215,8 +232,8 @@ class Engine:
             reply = reply.timeout_reply
         cmd.calls += 1
         cmd.ns += dt
-        if dt >= self.stats.slowlog_ns:
-            self.stats.slowlog_add(c, args, dt // 1000)
+        if dt >= self.stats.slow_ns:
+            self.stats.slow_command(c, cmd, args, dt)
         if ks.dirty != dirty or c.prop is not None:
             self._record(c, args, ks.dirty != dirty)
         c.prop = outer_prop

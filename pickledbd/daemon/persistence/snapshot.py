@@ -38,6 +38,7 @@ class Snapshots:
         self.forks = 0
         self.fork_usec = 0
         self.loaded_keys = 0
+        self.status_changed = None   # fn(): a save succeeded or failed (the MISCONF gate)
 
     def open_storage(self):
         self.storage = open_storage(self.config.data_path())
@@ -82,12 +83,14 @@ class Snapshots:
             if dirty_keys is not None:
                 _merge_dirty(ks, dirty_keys)
             log.warning("Failed saving the DB: %s", e)
+            self._status_changed()
             raise
         ks.dirty -= dirty_before
         self.lastsave = int(time.time())
         self.last_save_ok = True
         self.last_bgsave_ok = True
         self.saves += 1
+        self._status_changed()
         log.info("DB saved on disk")
 
     def bgsave(self) -> bool:
@@ -152,6 +155,7 @@ class Snapshots:
                 _merge_dirty(self.ks, self.bgsave_dirty_keys)
             log.warning("Background saving error")
         self.bgsave_dirty_keys = None
+        self._status_changed()
         if self.bgsave_scheduled:
             self.bgsave_scheduled = False
             self.bgsave()
@@ -179,6 +183,10 @@ class Snapshots:
                     log.info("%d changes in %d seconds. Saving...", changes, seconds)
                     self.bgsave()
                     break
+
+    def _status_changed(self) -> None:
+        if self.status_changed is not None:
+            self.status_changed()
 
     def close(self) -> None:
         if self.storage is not None:
