@@ -18,7 +18,7 @@ from .engine.call import Engine
 from .engine.clients import Clients, Services
 from .engine.stats import Stats, rss_bytes
 from .engine import transactions
-from .keyspace import Keyspace
+from .keyspace import Keyspace, events
 from .net.connection import NetIO
 from .persistence.snapshot import Snapshots
 from .pubsub.hub import PubSub
@@ -105,14 +105,16 @@ class Server:
         self.refresh_gates()
 
     def refresh_gates(self) -> None:
-        """The server-wide refusals (processCommand): -OOM above maxmemory (noeviction) and
-        -MISCONF after a failed background save (stop-writes-on-bgsave-error)."""
+        """The server-wide conditions of processCommand: -OOM above maxmemory (noeviction),
+        -MISCONF after a failed background save (stop-writes-on-bgsave-error), and keymiss
+        events (which need to know whether the running command is a read)."""
         cfg = self.config.values
         maxmemory = cfg["maxmemory"]
         oom = bool(maxmemory) and rss_bytes() > maxmemory
         misconf = (cfg["stop-writes-on-bgsave-error"] == "yes" and bool(self.config.save_rules)
                    and not self.persistence.last_bgsave_ok)
-        self.engine.refresh_gates(oom, misconf)
+        keymiss = bool(cfg["notify-keyspace-events"] & events.KEY_MISS)
+        self.engine.refresh_gates(oom, misconf, keymiss)
 
     # ---------------------------------------------------------------- background jobs
     async def cron(self) -> None:

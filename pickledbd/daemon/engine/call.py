@@ -46,11 +46,12 @@ class Engine:
         self.nesting = 0              # call() depth: records are handed on when it returns to 0
         self.current = None           # the client whose command is running (tracking NOLOOP)
         self.track_reads = None       # fn(ctx, cmd, args) after a read by a tracking client
-        # Server-wide refusals, refreshed by the cron (refresh_gates): every command takes the
-        # full path while one holds.
+        # Server-wide conditions, refreshed by the cron and CONFIG SET (refresh_gates): every
+        # command takes the full path while one holds.
         self.oom = False              # used memory > maxmemory: denyoom commands get -OOM
         self.misconf = False          # the last background save failed: writes get -MISCONF
-        self.denying = False
+        self.keymiss = False          # "m" keyspace events: misses of readonly commands notify
+        self.gated = False
         ks.on_expired = self._expired
 
     # ------------------------------------------------------------------ the hot path
@@ -69,7 +70,7 @@ class Engine:
         for args in reqs:
             done += 1
             cmd = by_name.get(args[0])
-            if cmd is None or cmd.subcommands or c.special or monitors or self.denying:
+            if cmd is None or cmd.subcommands or c.special or monitors or self.gated:
                 reply = self.process(c, args, cmd)
                 t0 = perf_counter_ns()
             else:
@@ -137,7 +138,7 @@ class Engine:
         arity = cmd.arity
         if (n != arity) if arity >= 0 else (n < -arity):
             return self.reject(c, cmd, arity_error(cmd.fullname))
-        if c.special or self.denying:
+        if c.special or self.gated:
             early = self._gate(c, cmd, args)
             if early is not None:
                 return early
@@ -160,7 +161,7 @@ class Engine:
         RESP2 subscribed mode, MULTI queueing."""
         if not c.authenticated and not cmd.no_auth:
             return self.reject(c, cmd, NOAUTH)
-        if self.denying:
+        if self.oom or self.misconf:
             queued = c.multi if cmd.name == "exec" and c.multi is not None else ()
             if self.oom and (cmd.denyoom or any(q.denyoom for q, _ in queued)):
                 return self.reject(c, cmd, OOM)
@@ -192,10 +193,11 @@ class Engine:
             c.multi_error = True
         return c.encode(err)
 
-    def refresh_gates(self, oom: bool, misconf: bool) -> None:
+    def refresh_gates(self, oom: bool, misconf: bool, keymiss: bool) -> None:
         self.oom = oom
         self.misconf = misconf
-        self.denying = oom or misconf
+        self.keymiss = keymiss
+        self.gated = oom or misconf or keymiss
 
     # ------------------------------------------------------------------ call()
     def call(self, c, cmd, args: list, reprocess: bool = False):
@@ -210,6 +212,10 @@ class Engine:
         c.prop = None
         self.nesting += 1
         c.last_command = cmd.fullname
+        keymiss = self.keymiss
+        if keymiss:
+            outer_reading = ks.reading
+            ks.reading = cmd.readonly
         t0 = perf_counter_ns()
         try:
             reply = cmd.handler(c, args)
@@ -222,6 +228,8 @@ class Engine:
         finally:
             self.nesting -= 1
             self.current = prev
+            if keymiss:
+                ks.reading = outer_reading
         dt = perf_counter_ns() - t0
         if self.monitors and cmd.monitored and not reprocess:
             self.clients.feed_monitors(c, args)

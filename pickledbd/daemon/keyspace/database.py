@@ -71,13 +71,19 @@ class Database:
 
     # ---- reads
     def lookup(self, key: str):
-        """The value at ``key`` or MISSING; an expired key is deleted on the way."""
+        """The value at ``key`` or MISSING; an expired key is deleted on the way. A miss in a
+        readonly command is a ``keymiss`` event (class m) while those are enabled."""
         v = self.data.get(key, MISSING)
-        if v is not MISSING and self.expires:
-            when = self.expires.get(key)
-            if when is not None and when <= now_ms():
-                self._expire(key)
-                return MISSING
+        if v is not MISSING:
+            if self.expires:
+                when = self.expires.get(key)
+                if when is not None and when <= now_ms():
+                    self._expire(key)
+                    v = MISSING
+            if v is not MISSING:
+                return v
+        if self.ks.reading:
+            self.notify(events.KEY_MISS, "keymiss", key)
         return v
 
     def lookup_type(self, key: str, types):
@@ -248,6 +254,8 @@ class Keyspace:
         self.notify_sink = None        # fn(cls, event, key, db index): publish the event
         self.on_expired = None         # fn(db index, key): a key expired (propagate a DEL)
         self.tracking = None           # object with key_modified(key): client-side caching
+        self.reading = False           # set by the engine around readonly commands while
+        #                                keymiss events are enabled: lookups that miss notify
 
     def touch_watchers(self, db: int, key: str) -> None:
         for client in self.watched.get((db, key), ()):
