@@ -86,6 +86,25 @@ class Database:
             self.notify(events.KEY_MISS, "keymiss", key)
         return v
 
+    def lookup_read(self, key: str):
+        """``lookup`` as Redis's lookupKeyRead: a miss is a keymiss event even inside a write
+        command (the source keys of SINTERSTORE, ...)."""
+        v = self.lookup(key)
+        if v is MISSING and not self.ks.reading and self.ks.notify_mask & events.KEY_MISS:
+            self.notify(events.KEY_MISS, "keymiss", key)
+        return v
+
+    def lookup_quiet(self, key: str):
+        """``lookup`` with no keymiss event (LOOKUP_NONOTIFY: OBJECT, SCAN's checks, ...)."""
+        ks = self.ks
+        if not ks.reading:
+            return self.lookup(key)
+        ks.reading = False
+        try:
+            return self.lookup(key)
+        finally:
+            ks.reading = True
+
     def lookup_type(self, key: str, types):
         """The value at ``key`` if it is one of ``types``, MISSING if absent; else WRONGTYPE."""
         v = self.lookup(key)
