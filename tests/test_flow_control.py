@@ -65,3 +65,36 @@ def test_pipelined_replies_leave_in_one_write_per_batch(pickledbd_server):
     finally:
         s.close()
         r.delete("fc:small")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("target", ["redis_server", "pickledbd_server"])
+def test_normal_class_limit_when_configured_disconnects_as_redis(request, target):
+    """``client-output-buffer-limit normal <hard> ...`` set: a client whose pending replies
+    pass the hard limit is disconnected (Redis's semantics), on both servers."""
+    srv = request.getfixturevalue(target)
+    r = srv.client()
+    r.set("fc:two", b"w" * (2 << 20))
+    r.config_set("client-output-buffer-limit", "normal 1mb 0 0")
+    hog = socket.create_connection((srv.host, srv.port))
+    hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    try:
+        hog.sendall(b"PING\r\n")
+        assert hog.recv(64) == b"+PONG\r\n"           # the server knows the hog now
+        hog.sendall(b"*2\r\n$3\r\nGET\r\n$6\r\nfc:two\r\n" * 20)     # 40 MB asked for, never read
+        hog_addr = "%s:%d" % hog.getsockname()[:2]
+
+        def hog_connected():
+            return any(c["addr"] == hog_addr for c in r.client_list())
+
+        deadline = time.time() + 10
+        while time.time() < deadline and hog_connected():
+            time.sleep(0.1)
+        assert not hog_connected()
+        assert r.ping()
+    finally:
+        r.config_set("client-output-buffer-limit", "normal 0 0 0")
+        r.delete("fc:two")
+        hog.close()

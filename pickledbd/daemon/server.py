@@ -101,6 +101,7 @@ class Server:
     def config_changed(self) -> None:
         """Refresh what the hot paths cache from the config (after CONFIG SET)."""
         self.stats.config_changed()
+        self.net.config_changed()
         self.ks.notify_mask = self.config.values["notify-keyspace-events"]
         self.refresh_gates()
 

@@ -7,9 +7,11 @@ produced and leaves in one ``transport.write`` per flush: at the end of the clie
 batch of requests, or once per event-loop turn for output produced by other clients.
 
 Flow control (net/flow_control.py has the limits):
-- a client that does not read its replies: when the transport's buffer passes its
-  high-water mark, we stop running its requests and reading its socket until it drains,
-  so it cannot make us buffer without bound (requests read but not run wait in order);
+- a client that does not read its replies, in a client class with no output limit (normal
+  clients by default): when the transport's buffer passes its high-water mark, we stop
+  running its requests and reading its socket until it drains, so it cannot make us buffer
+  without bound (requests read but not run wait in order). Redis buffers without limit here;
+- in a class with limits, it runs on and is disconnected past them, as Redis does;
 - output other clients produce for it (pub/sub, MONITOR) cannot be held back: past
   ``client-output-buffer-limit`` it is disconnected, as Redis does.
 """
@@ -21,7 +23,7 @@ import socket
 
 from ..engine.context import Context
 from ..protocol.reader import RequestReader
-from .flow_control import over_limit, pending_output
+from .flow_control import has_limits, over_limit, pending_output
 
 log = logging.getLogger("pickledbd")
 
@@ -50,7 +52,9 @@ class Connection(asyncio.Protocol):
         self.unix = unix
         self.ctx: Context | None = None
         self.transport = None
-        self.reader = RequestReader()
+        cfg = net.config.values
+        self.reader = RequestReader(max_bulk=cfg["proto-max-bulk-len"],
+                                    max_buffer=cfg["client-query-buffer-limit"])
         self.reading_paused = False     # we stopped reading (blocked with a backlog, or output full)
         self.writing_paused = False     # the transport's buffer is over its high-water mark
 
@@ -130,7 +134,8 @@ class Connection(asyncio.Protocol):
     # ---- running requests
     def run(self, reqs: list) -> None:
         """Run ``reqs`` through the engine, flushing as output accumulates. Stops when the
-        client blocks, closes, or stops reading its replies (the rest waits in ``pending``)."""
+        client blocks or closes; and when it stops reading its replies, unless its client
+        class has output limits (then, as in Redis, it runs on until it passes them)."""
         ctx = self.ctx
         run_batch = self.net.engine.run_batch
         while reqs:
@@ -139,9 +144,10 @@ class Connection(asyncio.Protocol):
             if done >= len(reqs) or ctx.closing:
                 break
             reqs = reqs[done:]
-            if ctx.block is not None or self.writing_paused:
+            held = self.writing_paused and not has_limits(ctx, self.net.config)
+            if ctx.block is not None or held:
                 ctx.pending[:0] = reqs
-                if self.writing_paused:
+                if held:
                     self.pause_reading()
                 break
         if ctx.closing:
@@ -177,9 +183,10 @@ class Connection(asyncio.Protocol):
             out.clear()
             ctx.out_bytes = 0
             self.transport.write(data)
-            self.net.stats.net_output += len(data)
-            if self.writing_paused and over_limit(ctx, self.transport, self.net.config, self.net.clock):
-                self.net.drop(self, "overcoming of output buffer limits")
+            net = self.net
+            net.stats.net_output += len(data)
+            if self.writing_paused and over_limit(ctx, self.transport, net.config, net.clock):
+                net.drop(self, "overcoming of output buffer limits")
 
     def pause_reading(self) -> None:
         if not self.reading_paused:
@@ -213,6 +220,13 @@ class NetIO:
         self.flush_scheduled = False
         self.clock = 0.0                # unix time, refreshed by the cron: idle tracking
         self.protected = lambda: False  # set by the server (protected mode)
+
+    def config_changed(self) -> None:
+        """After CONFIG SET: limits that apply to every connection from now on."""
+        cfg = self.config.values
+        for conn in self.conns.values():
+            conn.reader.max_bulk = cfg["proto-max-bulk-len"]
+            conn.reader.max_buffer = cfg["client-query-buffer-limit"]
 
     def protocol(self, unix: bool = False) -> Connection:
         return Connection(self, unix)

@@ -17,6 +17,11 @@ def limit_class(ctx) -> str:
     return cls
 
 
+def has_limits(ctx, config) -> bool:
+    hard, soft, _ = config.obuf_limits(limit_class(ctx))
+    return bool(hard or soft)
+
+
 def over_limit(ctx, transport, config, now: float) -> bool:
     hard, soft, soft_seconds = config.obuf_limits(limit_class(ctx))
     if not hard and not soft:
