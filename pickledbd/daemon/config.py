@@ -158,6 +158,7 @@ DIRECTIVES: dict[str, tuple] = {
     "appendonly": ("no", _enum("no"), True),
     "appendfsync": ("everysec", _enum("always", "everysec", "no"), True),
     "notify-keyspace-events": (0, _notify_events, True),
+    "tracking-table-max-keys": (1000000, _int(0, (1 << 63) - 1), True),
     "client-output-buffer-limit": (OBUF_DEFAULT, _obuf_limits, True),
     "lua-time-limit": (5000, _int(0, 1 << 62), True),
     "busy-reply-threshold": (5000, _int(0, 1 << 62), True),

@@ -62,6 +62,7 @@ class Server:
                                        self.persistence)
         self.ks.notify_sink = self.pubsub.keyspace_event
         self.engine.track_reads = self.tracking.remember
+        self.engine.request_done = self.tracking.request_done
         self.tracking.call_soon = self._call_soon
         self.services = Services(ks=self.ks, config=config, clients=self.clients, stats=self.stats,
                                  persistence=self.persistence, pubsub=self.pubsub, tracking=self.tracking,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from ..errors import RedisError
-from ..protocol.reply import OK, SetReply, Verbatim
+from ..protocol.reply import OK, Verbatim
 from ..engine.command import command
 from .util import SYNTAX, help_reply, parse_int
 
@@ -223,20 +223,12 @@ def client_unblock(c, args):
     return 1
 
 
-@command("client|getredir")
-def client_getredir(c, args):
-    return -1
-
-
-@command("client|trackinginfo")
-def client_trackinginfo(c, args):
-    return {"flags": SetReply(["off"]), "redirect": -1, "prefixes": []}
-
-
 @command("client|help")
 def client_help(c, args):
     return help_reply([
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
         "GETREDIR",
         "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
@@ -275,6 +267,9 @@ def client_help(c, args):
         "    * LIB-VER: the client lib version.",
         "UNBLOCK <clientid> [TIMEOUT|ERROR]",
         "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
         "TRACKINGINFO",
         "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",

@@ -23,6 +23,7 @@ def dbsize(c, args):
 def flushdb(c, args):
     _flush_flags(args)
     c.db.clear()
+    c.tracker.flushed()
     c.force_propagate()     # replicas and the AOF flush too, even an empty db
     return OK
 
@@ -32,6 +33,7 @@ def flushall(c, args):
     _flush_flags(args)
     for db in c.ks.dbs:
         db.clear()
+    c.tracker.flushed()
     snapshots = c.persistence
     snapshots.kill_bgsave_child()
     if c.config.save_rules:

@@ -86,10 +86,17 @@ class Blocking:
         if c.block is None:
             return
         self.forget(c)
-        c.write(c.encode(reply))
+        self._reply(c, reply)
         if self.ks.ready_keys:
             self.serve()
         self.clients.io.resume(c)
+
+    @staticmethod
+    def _reply(c, reply) -> None:
+        c.write(c.encode(reply))
+        if c.after_reply:
+            c.write(b"".join(c.after_reply))
+            c.after_reply.clear()
 
     def forget(self, c) -> None:
         """Take ``c`` off every queue it waits in (served, timed out, disconnected)."""
@@ -128,7 +135,7 @@ class Blocking:
                     if reply.__class__ is BlockOn:
                         break
                     self.forget(c)
-                    c.write(c.encode(reply))
+                    self._reply(c, reply)
                     self.clients.io.resume(c)
                     queue = ks.blocked.get((dbi, key))
 

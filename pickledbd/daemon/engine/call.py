@@ -46,6 +46,7 @@ class Engine:
         self.nesting = 0              # call() depth: records are handed on when it returns to 0
         self.current = None           # the client whose command is running (tracking NOLOOP)
         self.track_reads = None       # fn(ctx, cmd, args) after a read by a tracking client
+        self.request_done = None      # fn(ctx, cmd or None) after each request of a tracking client
         # Server-wide conditions, refreshed by the cron and CONFIG SET (refresh_gates): every
         # command takes the full path while one holds.
         self.oom = False              # used memory > maxmemory: denyoom commands get -OOM
@@ -124,30 +125,40 @@ class Engine:
     # ------------------------------------------------------------------ processCommand
     def process(self, c, args: list, cmd=None) -> bytes:
         """One request with every check (the path of all but the plainest requests).
-        Returns the encoded reply (b"" when the client blocked)."""
+        Returns the encoded reply (b"" when the client blocked), followed by what must
+        come after it (``Context.after_reply``)."""
+        reply, cmd = self._process(c, args, cmd)
+        if c.tracking is not None and self.request_done is not None:
+            self.request_done(c, cmd)      # resetClient: CLIENT CACHING lasts one command
+        if c.after_reply:
+            reply += b"".join(c.after_reply)
+            c.after_reply.clear()
+        return reply
+
+    def _process(self, c, args: list, cmd):
         if cmd is None:
             cmd = self.table.lookup(args[0])
             if cmd is None:
-                return self.reject(c, None, unknown_command(args))
+                return self.reject(c, None, unknown_command(args)), None
         if cmd.subcommands:
             try:
                 cmd = resolve(cmd, args)
             except RedisError as e:
-                return self.reject(c, cmd, e)
+                return self.reject(c, cmd, e), cmd
         n = len(args)
         arity = cmd.arity
         if (n != arity) if arity >= 0 else (n < -arity):
-            return self.reject(c, cmd, arity_error(cmd.fullname))
+            return self.reject(c, cmd, arity_error(cmd.fullname)), cmd
         if c.special or self.gated:
             early = self._gate(c, cmd, args)
             if early is not None:
-                return early
+                return early, cmd
         reply = self.call(c, cmd, args)
         if reply.__class__ is BlockOn:
             self.blocking.park(c, args, reply)
-            return b""
+            return b"", cmd
         self.after_command()
-        return c.encode(reply)
+        return c.encode(reply), cmd
 
     def after_command(self) -> None:
         """The end of a top-level command: hand on its records, serve blocked clients."""

@@ -35,8 +35,9 @@ class Context:
         "block", "block_args", "block_timer", "ready_key", "pending",
         "subscriptions", "psubscriptions", "ssubscriptions", "tracking",
         "monitor", "no_evict", "no_touch",
-        # output: encoded chunks waiting for the one flush point, their size
-        "out", "out_bytes", "obuf_soft_since", "qbuf",
+        # output: encoded chunks waiting for the one flush point, their size; and what must
+        # follow the reply of the running command (its own keys' invalidations)
+        "out", "out_bytes", "obuf_soft_since", "qbuf", "after_reply",
         # what the running command propagates instead of its request (see propagate_as)
         "prop",
         # services
@@ -88,6 +89,7 @@ class Context:
         self.out_bytes = 0
         self.obuf_soft_since = 0.0         # when the soft output limit was first exceeded
         self.qbuf = 0                      # bytes of an incomplete request held by the reader
+        self.after_reply: list = []        # encoded messages that follow the current reply
         self.prop = None
         self.update_special()
 
@@ -155,6 +157,11 @@ class Context:
         if not self.closing:
             self.closing = True
             self.clients.io.close(self)
+
+    def write_after_reply(self, data: bytes) -> None:
+        """Queue encoded bytes to follow the reply of this client's running command (a
+        top-level command, an EXEC as a whole, a blocked command when it is served)."""
+        self.after_reply.append(data)
 
     def reply_push(self, msg: list) -> None:
         """An out-of-band message: a RESP3 push, or a plain array in RESP2."""

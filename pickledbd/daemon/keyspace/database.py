@@ -191,7 +191,7 @@ class Database:
         if ks.notify_mask & cls:
             ks.notify_sink(cls, event, key, self.index)
 
-    def _track(self, key: str) -> None:
+    def _track(self, key: str, expired: bool = False) -> None:
         ks = self.ks
         if ks.dirty_keys is not None:
             ks.dirty_keys.setdefault(self.index, set()).add(key)
@@ -200,7 +200,7 @@ class Database:
         if ks.blocked and (self.index, key) in ks.blocked:
             ks.ready_keys.append((self.index, key))
         if ks.tracking is not None:
-            ks.tracking.key_modified(key)
+            ks.tracking.key_modified(key, expired)
 
     def drop_if_empty(self, key: str, value) -> None:
         """An emptied collection deletes its key, as in Redis."""
@@ -220,7 +220,7 @@ class Database:
         if ks.notify_mask & events.EXPIRED:
             self.notify(events.EXPIRED, "expired", key)
         if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None:
-            self._track(key)
+            self._track(key, expired=True)
         if ks.on_expired is not None:
             ks.on_expired(self.index, key)
 
