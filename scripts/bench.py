@@ -7,6 +7,13 @@ median requests/second per server and the ratio pickledbd/redis.
 
     python scripts/bench.py                       # issue 3 + 4 tests, -P 1 and -P 16, 3 rounds
     python scripts/bench.py --tests set,get --pipeline 16 --rounds 5 -n 200000
+    python scripts/bench.py --pubsub              # PUBLISH fan-out to 1, 10, 100 subscribers
+
+Pub/sub mode: ``redis-benchmark -P 16 PUBLISH ch <payload>`` publishes while one reader
+(this process: raw sockets, large receive buffers, epoll, counting bytes of the fixed-size
+``message`` frames) holds every subscriber; the clock stops when every subscriber has every
+message. The figures are delivered messages per second (publishes x subscribers / time) and
+per second of the server's own CPU time (steadier on a busy machine).
 
 Everything runs on 127.0.0.1 and every process started is stopped at the end.
 """
@@ -16,6 +23,7 @@ import argparse
 import csv
 import io
 import os
+import select
 import shutil
 import signal
 import socket
@@ -50,7 +58,9 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None
     raise RuntimeError("server on port %d did not become ready" % port)
 
 
-def start_servers(workdir: str, pickledbd_args: list[str]):
+def start_servers(workdir: str, pickledbd_args: list[str], baseline: str | None = None):
+    """redis-server and pickledbd (this checkout); with ``baseline``, also the pickledbd of
+    another checkout (e.g. ``git worktree add /tmp/base <rev>``), as "base"."""
     servers = {}
     rport = free_port()
     rdir = os.path.join(workdir, "redis")
@@ -65,6 +75,15 @@ def start_servers(workdir: str, pickledbd_args: list[str]):
         [sys.executable, "-m", "pickledbd", "--port", str(pport), "--bind", "127.0.0.1", "--save", "",
          "--dir", pdir, "--loglevel", "warning"] + pickledbd_args,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    if baseline:
+        bport = free_port()
+        bdir = os.path.join(workdir, "base")
+        os.makedirs(bdir)
+        env = dict(os.environ, PYTHONPATH=os.path.abspath(baseline))
+        servers["base"] = (bport, subprocess.Popen(
+            [sys.executable, "-m", "pickledbd", "--port", str(bport), "--bind", "127.0.0.1", "--save", "",
+             "--dir", bdir, "--loglevel", "warning"] + pickledbd_args,
+            cwd=os.path.abspath(baseline), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     for port, proc in servers.values():
         wait_ready(port, proc)
     return servers
@@ -93,6 +112,125 @@ def run_benchmark(port: int, test: str, n: int, pipeline: int, clients: int, tim
     raise RuntimeError("no result for %s in: %r" % (test, out))
 
 
+def connect_subscribers(port: int, count: int, channel: bytes) -> list:
+    """``count`` raw sockets, each subscribed to ``channel`` (confirmation read)."""
+    socks = []
+    req = b"*2\r\n$9\r\nSUBSCRIBE\r\n$%d\r\n%s\r\n" % (len(channel), channel)
+    confirm = b"*3\r\n$9\r\nsubscribe\r\n$%d\r\n%s\r\n:1\r\n" % (len(channel), channel)
+    for _ in range(count):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.connect(("127.0.0.1", port))
+        s.sendall(req)
+        got = b""
+        while len(got) < len(confirm):
+            got += s.recv(len(confirm) - len(got))
+        if got != confirm:
+            raise RuntimeError("unexpected SUBSCRIBE reply %r" % got)
+        s.setblocking(False)
+        socks.append(s)
+    return socks
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_pubsub(port: int, pid: int, subscribers: int, n: int, payload: int, pipeline: int,
+               clients: int, timeout: float) -> tuple[float, float]:
+    """Delivered messages per second and per second of the server's CPU: n PUBLISHes
+    (redis-benchmark) x ``subscribers``, timed until the last subscriber has the last byte.
+    The CPU figure is less sensitive to what else the machine runs."""
+    channel = b"bench"
+    frame = len(b"*3\r\n$7\r\nmessage\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+                % (len(channel), channel, payload, b"x" * payload))
+    step = pipeline * clients            # redis-benchmark sends whole pipelines
+    n = (n + step - 1) // step * step
+    socks = connect_subscribers(port, subscribers, channel)
+    want = n * frame
+    got = {s.fileno(): 0 for s in socks}
+    by_fd = {s.fileno(): s for s in socks}
+    waiting = set(by_fd)
+    ep = select.epoll()
+    for fd in by_fd:
+        ep.register(fd, select.EPOLLIN)
+    buf = bytearray(4 << 20)
+    view = memoryview(buf)
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients), "-n", str(n),
+           "-P", str(pipeline), "PUBLISH", channel.decode(), "x" * payload]
+    cpu0 = cpu_seconds(pid)
+    t0 = time.perf_counter()
+    bench = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = t0 + timeout
+        while waiting:
+            if time.perf_counter() > deadline:
+                raise RuntimeError("%d subscribers still missing messages after %.0fs"
+                                   % (len(waiting), timeout))
+            for fd, _ in ep.poll(1.0):
+                s = by_fd[fd]
+                while True:
+                    try:
+                        k = s.recv_into(view)
+                    except BlockingIOError:
+                        break
+                    if not k:
+                        raise RuntimeError("a subscriber was disconnected")
+                    got[fd] += k
+                    if k < len(buf):
+                        break
+                if got[fd] >= want and fd in waiting:
+                    waiting.discard(fd)
+        elapsed = time.perf_counter() - t0
+        cpu = cpu_seconds(pid) - cpu0
+        bench.wait(timeout)
+    finally:
+        if bench.poll() is None:
+            bench.kill()
+            bench.wait()
+        ep.close()
+        for s in socks:
+            s.close()
+    delivered = sum(got.values()) / frame
+    return delivered / elapsed, delivered / max(cpu, 1e-3)
+
+
+def pubsub_main(args) -> int:
+    fanouts = [int(x) for x in args.fanout.split(",")]
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        servers = start_servers(workdir, args.pickledbd_arg)
+        try:
+            for rnd in range(args.rounds):
+                order = ["pickledbd", "redis"] if rnd % 2 == 0 else ["redis", "pickledbd"]
+                for subs in fanouts:
+                    n = max(args.n // subs, args.n // 10) if args.scale else args.n
+                    for name in order:
+                        port, proc = servers[name]
+                        rate, per_cpu = run_pubsub(port, proc.pid, subs, n, args.payload, args.pubsub_pipeline,
+                                                   args.pubsub_clients, args.timeout)
+                        results.setdefault((subs, name), []).append(rate)
+                        results.setdefault((subs, name, "cpu"), []).append(per_cpu)
+                print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+        finally:
+            stop_servers(servers)
+    print("\nPUBLISH fan-out: redis-benchmark -c %d -P %d, %d-byte payloads, medians of %d rounds "
+          "(delivered messages/second), %s\n" % (args.pubsub_clients, args.pubsub_pipeline, args.payload,
+                                                 args.rounds, time.strftime("%Y-%m-%d %H:%M")))
+    print("| subscribers | pickledbd | redis-server | ratio | pickledbd per CPU-s | redis per CPU-s | ratio |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for subs in fanouts:
+        a = statistics.median(results[(subs, "pickledbd")])
+        b = statistics.median(results[(subs, "redis")])
+        ca = statistics.median(results[(subs, "pickledbd", "cpu")])
+        cb = statistics.median(results[(subs, "redis", "cpu")])
+        print("| %d | %.0f | %.0f | %.2fx | %.0f | %.0f | %.2fx |" % (subs, a, b, a / b, ca, cb, ca / cb))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tests", default=STRING_TESTS + "," + TYPE_TESTS)
@@ -102,18 +240,30 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per redis-benchmark run")
     ap.add_argument("--pickledbd-arg", action="append", default=[], help="extra flag for pickledbd")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="also run the pickledbd of another checkout (a before/after column)")
+    ap.add_argument("--pubsub", action="store_true", help="PUBLISH fan-out instead of --tests")
+    ap.add_argument("--fanout", default="1,10,100", help="pub/sub: comma-separated subscriber counts")
+    ap.add_argument("--payload", type=int, default=32, help="pub/sub: message size in bytes")
+    ap.add_argument("--pubsub-pipeline", type=int, default=16, help="pub/sub: publisher's -P")
+    ap.add_argument("--pubsub-clients", type=int, default=4, help="pub/sub: publisher's -c")
+    ap.add_argument("--no-scale", dest="scale", action="store_false",
+                    help="pub/sub: publish -n messages at every fan-out (default: n / subscribers, "
+                    "at least n / 10)")
     args = ap.parse_args()
     for binary in ("redis-server", "redis-benchmark"):
         if not shutil.which(binary):
             sys.exit("%s not found: apt-get install redis-server redis-tools" % binary)
+    if args.pubsub:
+        return pubsub_main(args)
     tests = [t.strip() for t in args.tests.split(",") if t.strip()]
     pipelines = [int(p) for p in args.pipeline.split(",")]
     results: dict = {}
     with tempfile.TemporaryDirectory() as workdir:
-        servers = start_servers(workdir, args.pickledbd_arg)
+        servers = start_servers(workdir, args.pickledbd_arg, args.baseline)
         try:
             for rnd in range(args.rounds):
-                order = ["pickledbd", "redis"] if rnd % 2 == 0 else ["redis", "pickledbd"]
+                order = sorted(servers, reverse=rnd % 2 == 1)   # alternate who goes first
                 for p in pipelines:
                     n = args.n if p > 1 else max(10000, args.n // 2)
                     for test in tests:
@@ -125,13 +275,21 @@ def main() -> int:
             stop_servers(servers)
     print("\nredis-benchmark -c %d, medians of %d rounds (requests/second), %s\n"
           % (args.clients, args.rounds, time.strftime("%Y-%m-%d %H:%M")))
-    print("| test | -P | pickledbd | redis-server | ratio |")
-    print("|---|---:|---:|---:|---:|")
+    if args.baseline:
+        print("| test | -P | pickledbd | baseline | now/baseline | redis-server | ratio |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+    else:
+        print("| test | -P | pickledbd | redis-server | ratio |")
+        print("|---|---:|---:|---:|---:|")
     for p in pipelines:
         for test in tests:
             a = statistics.median(results[(test, p, "pickledbd")])
             b = statistics.median(results[(test, p, "redis")])
-            print("| %s | %d | %.0f | %.0f | %.2fx |" % (test, p, a, b, a / b))
+            if args.baseline:
+                base = statistics.median(results[(test, p, "base")])
+                print("| %s | %d | %.0f | %.0f | %.2fx | %.0f | %.2fx |" % (test, p, a, base, a / base, b, a / b))
+            else:
+                print("| %s | %d | %.0f | %.0f | %.2fx |" % (test, p, a, b, a / b))
     return 0
 
 

@@ -23,6 +23,8 @@ import time
 
 from ..protocol.reply import Push, encode2, encode3
 
+OUTPUT_CHECK_BYTES = 1 << 14   # queued bytes between two output-limit checks (Context.write)
+
 
 class Context:
     __slots__ = (
@@ -144,13 +146,19 @@ class Context:
 
     # ---- output
     def write(self, data: bytes) -> None:
-        """Queue encoded bytes behind what is already queued; the network layer flushes them
-        (once per event-loop turn) and enforces the output buffer limits."""
+        """Queue encoded bytes behind what is already queued. The network layer is told on
+        the first bytes queued since its last flush (it schedules one, once per event-loop
+        turn) and whenever the queue crosses another 16 KB (it checks the output buffer
+        limits: Redis accounts output in 16 KB blocks too). A client's own replies are queued
+        by the engine and flushed at the end of its batch, so a non-empty queue always has a
+        flush coming."""
         if self.closing:
             return
+        before = self.out_bytes
         self.out.append(data)
-        self.out_bytes += len(data)
-        self.clients.io.schedule_flush(self)
+        after = self.out_bytes = before + len(data)
+        if not before or (before ^ after) >= OUTPUT_CHECK_BYTES:
+            self.clients.io.schedule_flush(self)
 
     def close(self) -> None:
         """Close once the replies already queued are written (QUIT, CLIENT KILL, errors)."""
