@@ -171,6 +171,7 @@ DIRECTIVES: dict[str, tuple] = {
     "zset-max-listpack-value": (64, _int(0, 1 << 31), True),
     "rdbcompression": ("yes", _yesno, True),
     "supervised": ("no", _enum("no", "systemd", "upstart", "auto"), False),
+    "repl-ping-replica-period": (10, _int(1, (1 << 31) - 1), True),
 }
 ALIASES = {"hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",

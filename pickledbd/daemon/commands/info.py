@@ -67,7 +67,7 @@ def _section_server(c):
 def _section_clients(c):
     clients = c.clients.all()
     return [
-        ("connected_clients", len(clients)),
+        ("connected_clients", sum(1 for x in clients if x.kind != "replica")),
         ("cluster_connections", 0),
         ("maxclients", c.config.maxclients),
         ("client_recent_max_input_buffer", max((c.clients.io.query_buffered(x) for x in clients), default=0)),
@@ -141,7 +141,7 @@ def _section_stats(c):
         ("total_net_input_bytes", st.net_input),
         ("total_net_output_bytes", st.net_output),
         ("rejected_connections", st.rejected_conn),
-        ("sync_full", 0),
+        ("sync_full", c.replication.full_syncs),
         ("sync_partial_ok", 0),
         ("sync_partial_err", 0),
         ("expired_keys", c.ks.expired_keys),
