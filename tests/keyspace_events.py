@@ -5,8 +5,9 @@
 
 A raw RESP2 connection enables ``notify-keyspace-events`` (KEA plus n and m unless given),
 PSUBSCRIBEs to ``__key*__:*`` and to a sentinel channel, runs the commands on a second
-connection, then PUBLISHes to the sentinel and reads until the sentinel arrives: every
-event the commands caused arrived before it, in order. Bounded in time.
+connection, then PUBLISHes to the sentinel from a third one (the command connection may be
+inside MULTI) and reads until the sentinel arrives: every event the commands caused arrived
+before it, in order. Bounded in time.
 """
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ class EventStream:
         self.timeout = timeout
         self.sub = socket.create_connection((host, port), timeout=timeout)
         self.cmd = socket.create_connection((host, port), timeout=timeout)
+        self.pub = socket.create_connection((host, port), timeout=timeout)
         self.sub_reader = hiredis.Reader()
         self.cmd_reader = hiredis.Reader()
+        self.pub_reader = hiredis.Reader()
         self.call("CONFIG", "SET", "notify-keyspace-events", flags)
         self._send(self.sub, ["PSUBSCRIBE", "__key*__:*"])
         self._send(self.sub, ["SUBSCRIBE", SENTINEL])
@@ -59,7 +62,8 @@ class EventStream:
         """(channel, message) of every event since the last call, in order."""
         self._mark += 1
         token = b"%d" % self._mark
-        self.call("PUBLISH", SENTINEL, token)
+        self._send(self.pub, ["PUBLISH", SENTINEL, token])
+        self._read(self.pub, self.pub_reader)
         out = []
         while True:
             msg = self._read(self.sub, self.sub_reader)
@@ -74,8 +78,8 @@ class EventStream:
         try:
             self.call("CONFIG", "SET", "notify-keyspace-events", "")
         finally:
-            self.sub.close()
-            self.cmd.close()
+            for sock in (self.sub, self.cmd, self.pub):
+                sock.close()
 
 
 def capture(server, commands, flags: str = "KEAnm", setup=()) -> tuple[list, list]:

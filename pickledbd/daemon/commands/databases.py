@@ -60,6 +60,7 @@ def swapdb(c, args):
     n = len(ks.dbs)
     if not (0 <= a < n and 0 <= b < n):
         raise RedisError("ERR DB index is out of range")
+    c.force_propagate()      # Redis counts every successful SWAPDB as a change, 0 0 included
     if a == b:
         return OK
     ks.swap(a, b)

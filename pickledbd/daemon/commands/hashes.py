@@ -2,6 +2,9 @@
 
 A hash is a ``dict`` field -> value. Values written here are ``str``; values the library
 stored may be other JSON (int, float, nested dict, ...), read through ``as_str``.
+
+Keyspace events (class h) as t_hash.c: ``hset`` (HSET, HMSET, HSETNX), ``hdel`` then ``del``
+when the hash is emptied, ``hincrby``, ``hincrbyfloat`` (propagated as HSET of the result).
 """
 from __future__ import annotations
 
@@ -10,13 +13,14 @@ from itertools import islice
 
 from ..engine.command import command
 from ..errors import RedisError
-from ..keyspace import MISSING, as_str, byte_len
+from ..keyspace import MISSING, as_str, byte_len, events
 from ..keyspace.scan import scan_fields
 from ..protocol.reply import OK
 from .longdouble import add_ld, format_ld, parse_ld
 from .util import INT_MAX, INT_MIN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, parse_cursor, parse_int, scan_options
 
 _HASH = (dict,)
+_H = events.HASH
 
 
 def _sv(v) -> str:
@@ -40,11 +44,14 @@ def _hset_pairs(c, key, args) -> int:
         for i in range(2, len(args), 2):
             h[args[i]] = args[i + 1]
         db.set(key, h)
-        return len(h)
-    n = len(h)
-    for i in range(2, len(args), 2):
-        h[args[i]] = args[i + 1]
-    db.modified(key)
+        n = 0
+    else:
+        n = len(h)
+        for i in range(2, len(args), 2):
+            h[args[i]] = args[i + 1]
+        db.modified(key)
+    if db.ks.notify_mask:       # one check when notifications are off (db.notify filters)
+        db.notify(_H, "hset", key)
     return len(h) - n
 
 
@@ -67,11 +74,12 @@ def hsetnx(c, args):
     h = _get(c, key)
     if h is MISSING:
         c.db.set(key, {field: args[3]})
-        return 1
-    if field in h:
+    elif field in h:
         return 0
-    h[field] = args[3]
-    c.db.modified(key)
+    else:
+        h[field] = args[3]
+        c.db.modified(key)
+    c.db.notify(_H, "hset", key)
     return 1
 
 
@@ -128,10 +136,14 @@ def hdel(c, args):
             del h[f]
             n += 1
     if n:
+        db = c.db
         if h:
-            c.db.modified(key)
+            db.modified(key)
+            db.notify(_H, "hdel", key)
         else:
-            c.db.delete(key)
+            db.delete(key)
+            db.notify(_H, "hdel", key)
+            db.notify(events.GENERIC, "del", key)
     return n
 
 
@@ -178,6 +190,7 @@ def hincrby(c, args):
     else:
         h[field] = str(n)
         c.db.modified(key)
+    c.db.notify(_H, "hincrby", key)
     return n
 
 
@@ -207,6 +220,9 @@ def hincrbyfloat(c, args):
     else:
         h[field] = text
         c.db.modified(key)
+    c.db.notify(_H, "hincrbyfloat", key)
+    # the result, not the increment: float formatting must not make replicas drift
+    c.propagate_as(["HSET", key, field, text])
     return text
 
 

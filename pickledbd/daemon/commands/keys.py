@@ -1,10 +1,16 @@
-"""Generic key commands (Redis 7.0 db.c / expire.c / object.c semantics)."""
+"""Generic key commands (Redis 7.0 db.c / expire.c / object.c semantics).
+
+Keyspace events (class g) as db.c and expire.c emit them: ``del`` per deleted key,
+``rename_from``/``rename_to``, ``move_from``/``move_to``, ``copy_to``, ``expire``,
+``persist``, and ``del`` for an expire time already past. Relative expire times propagate as
+``PEXPIREAT <ms>`` (options kept), a past one as ``DEL``.
+"""
 from __future__ import annotations
 
 from collections import deque
 
 from ..globmatch import matcher
-from ..keyspace import MISSING, STRING_TYPES, TYPE_NAMES, as_str, byte_len, now_ms
+from ..keyspace import MISSING, STRING_TYPES, TYPE_NAMES, as_str, byte_len, events, now_ms
 from ..errors import RedisError
 from ..protocol.reply import OK, Status
 from ..keyspace.zset import ZSet
@@ -14,6 +20,7 @@ from ..engine.command import command
 from .util import INT_MAX, INT_MIN, SYNTAX, parse_cursor, parse_int, scan_options
 
 LLONG_MAX = INT_MAX
+_GENERIC = events.GENERIC
 SAME_OBJECT = RedisError("ERR source and destination objects are the same")
 DB_RANGE = RedisError("ERR DB index is out of range")
 NO_SUCH_KEY = RedisError("ERR no such key")
@@ -59,16 +66,23 @@ def _move_marker(src_db, src_key, dst_db, dst_key, v):
 
 
 # ---- DEL / UNLINK / EXISTS / TYPE / TOUCH --------------------------------------------------
+def _delete_keys(db, keys) -> int:
+    n = 0
+    for key in keys:
+        if db.delete(key):
+            db.notify(_GENERIC, "del", key)
+            n += 1
+    return n
+
+
 @command("del")
 def del_(c, args):
-    db = c.db
-    return sum(1 for key in args[1:] if db.delete(key))
+    return _delete_keys(c.db, args[1:])
 
 
 @command("unlink")
 def unlink(c, args):
-    db = c.db
-    return sum(1 for key in args[1:] if db.delete(key))
+    return _delete_keys(c.db, args[1:])
 
 
 @command("exists")
@@ -115,17 +129,29 @@ def bulk_array(items: list) -> bytes:
     return b"*%d\r\n%s" % (len(items), body.encode("utf-8", "surrogateescape"))
 
 
+def _quietly(ks, fn, *a):
+    """Run ``fn`` with keymiss events off: SCAN and RANDOMKEY expire the keys they meet
+    (expireIfNeeded: an ``expired`` event) but a key that is gone is no keymiss."""
+    if not ks.reading:
+        return fn(*a)
+    ks.reading = False
+    try:
+        return fn(*a)
+    finally:
+        ks.reading = True
+
+
 @command("scan")
 def scan(c, args):
     cursor = parse_cursor(args[1])
     count, match, type_name = scan_options(args, 2, with_type=True)
-    nxt, out = scan_keys(c.db, cursor, count, match, type_name)
+    nxt, out = _quietly(c.ks, scan_keys, c.db, cursor, count, match, type_name)
     return [str(nxt), out]
 
 
 @command("randomkey")
 def randomkey(c, args):
-    return random_key(c.db)
+    return _quietly(c.ks, random_key, c.db)
 
 
 # ---- RENAME / RENAMENX / COPY / MOVE ------------------------------------------------------
@@ -147,6 +173,8 @@ def _rename(c, args, nx: bool):
     if when is not None:
         db.set_expire(dst, when)
     db.delete(src)
+    db.notify(_GENERIC, "rename_from", src)
+    db.notify(_GENERIC, "rename_to", dst)
     return 1 if nx else OK
 
 
@@ -178,7 +206,7 @@ def copy(c, args):
     key, newkey = args[1], args[2]
     if src is dst and key == newkey:
         raise SAME_OBJECT
-    v = src.lookup(key)
+    v = src.lookup_read(key)
     if v is MISSING:
         return 0
     when = src.expires.get(key)
@@ -190,6 +218,7 @@ def copy(c, args):
     dst.set(newkey, copy_value(v))
     if when is not None:
         dst.set_expire(newkey, when)
+    dst.notify(_GENERIC, "copy_to", newkey)
     return 1
 
 
@@ -211,6 +240,8 @@ def move(c, args):
     if when is not None:
         dst.set_expire(key, when)
     src.delete(key)
+    src.notify(_GENERIC, "move_from", key)
+    dst.notify(_GENERIC, "move_to", key)
     return 1
 
 
@@ -262,8 +293,13 @@ def _expire_generic(c, args, basetime: int, seconds: bool):
             return 0
     if when <= now_ms():
         db.delete(key)
+        c.propagate_as(["DEL", key])
+        db.notify(_GENERIC, "del", key)
     else:
         db.set_expire(key, when)
+        if c.engine.propagation.active and args[0].lower() != "pexpireat":   # else as sent
+            c.propagate_as(["PEXPIREAT", key, str(when), *args[3:]])
+        db.notify(_GENERIC, "expire", key)
     return 1
 
 
@@ -323,9 +359,11 @@ def pexpiretime(c, args):
 @command("persist")
 def persist(c, args):
     db = c.db
-    if db.lookup(args[1]) is MISSING:
+    key = args[1]
+    if db.lookup(key) is MISSING or not db.persist(key):
         return 0
-    return 1 if db.persist(args[1]) else 0
+    db.notify(_GENERIC, "persist", key)
+    return 1
 
 
 # ---- OBJECT ------------------------------------------------------------------------------------
@@ -390,7 +428,7 @@ def object_encoding(db, key: str, v, cfg: dict) -> str:
 
 
 def _lookup_object(c, key: str):
-    v = c.db.lookup(key)
+    v = c.db.lookup_quiet(key)      # LOOKUP_NONOTIFY: no keymiss
     return None if v is MISSING else v
 
 

@@ -2,10 +2,15 @@
 
 Values are ``str`` (binary via surrogateescape); byte-oriented commands (STRLEN,
 GETRANGE, SETRANGE, APPEND, LCS) work on the UTF-8/surrogateescape bytes.
+
+Keyspace events and propagation follow t_string.c: relative expire times propagate as
+absolute ones (``SET k v PXAT <ms>``, ``PEXPIREAT``), GETSET as SET, GETDEL as DEL,
+INCRBYFLOAT as ``SET k <result> KEEPTTL``; the GET flag is not propagated.
 """
 from __future__ import annotations
 
-from ..keyspace import MISSING, STRING_TYPES, WRONGTYPE, as_str, byte_len, from_bytes, now_ms, to_bytes
+from ..keyspace import (MISSING, STRING_TYPES, WRONGTYPE, as_str, byte_len, events, from_bytes, now_ms,
+                        to_bytes)
 from ..errors import RedisError
 from ..protocol.reply import OK
 from ..engine.command import command
@@ -76,6 +81,9 @@ def _check_length(c, size: int) -> None:
 
 
 # SET/GETEX option flags
+_STRING = events.STRING
+_GENERIC = events.GENERIC
+
 _NX, _XX, _GET, _KEEPTTL, _PERSIST, _EX, _PX, _EXAT, _PXAT = (1 << i for i in range(9))
 _ANY_EXPIRE = _EX | _PX | _EXAT | _PXAT
 
@@ -135,21 +143,46 @@ def _expire_ms(expire: str, flags: int, name: str) -> int:
     return ms
 
 
-def _set_generic(c, name: str, key: str, value: str, flags: int, expire, ok_reply=OK, abort_reply=None):
+def _read_string(db, key: str):
+    """getGenericCommand's lookup (lookupKeyRead: a miss is a keymiss event even in a write
+    command): the string at key or None; WRONGTYPE for other types."""
+    v = db.lookup_read(key)
+    if v is MISSING:
+        return None
+    if type(v) is str:
+        return v
+    if type(v) in STRING_TYPES:
+        return as_str(v)
+    raise WRONGTYPE
+
+
+def _drop_expired(db, key: str) -> None:
+    """lookupKeyWrite before a blind overwrite: an expired key is deleted first (its
+    ``expired`` event and propagated DEL come before the write, and the write is a ``new``)."""
+    if db.expires and key in db.expires:
+        db.lookup(key)
+
+
+def _set_generic(c, name: str, key: str, value: str, flags: int, expire, ok_reply=OK, abort_reply=None,
+                 args=None):
     db = c.db
     when = _expire_ms(expire, flags, name) if expire is not None else None
     old = None
     if flags & _GET:
-        old = db.lookup_string(key)
-        found = old is not None
-    else:
-        found = db.lookup(key) is not MISSING
+        old = _read_string(db, key)
+    found = db.lookup(key) is not MISSING
     if (flags & _NX and found) or (flags & _XX and not found):
         return old if flags & _GET else abort_reply
     db.set(key, value, keep_ttl=bool(flags & _KEEPTTL))
     unmark(db, key)
+    db.notify(_STRING, "set", key)
     if when is not None:
         db.set_expire(key, when)
+        if c.engine.propagation.active:
+            c.propagate_as(["SET", key, value, "PXAT", str(when)])
+        db.notify(_GENERIC, "expire", key)
+    elif flags & _GET and c.engine.propagation.active:    # the GET flag is not propagated
+        c.propagate_as([a for j, a in enumerate(args) if j < 3 or a.lower() != "get"])
     return old if flags & _GET else ok_reply
 
 
@@ -170,12 +203,18 @@ def get(c, args):
 def set_(c, args):
     if len(args) == 3:
         db = c.db
-        db.set(args[1], args[2])
-        if db.ks.encodings:
-            unmark(db, args[1])
+        key = args[1]
+        if db.expires and key in db.expires:
+            db.lookup(key)       # lookupKeyWrite: an expired key goes first (expired, DEL)
+        db.set(key, args[2])
+        ks = db.ks
+        if ks.encodings:
+            unmark(db, key)
+        if ks.notify_mask:          # one check when notifications are off (db.notify filters)
+            db.notify(_STRING, "set", key)
         return OK
     flags, expire = _parse_extended(args, True)
-    return _set_generic(c, "set", args[1], args[2], flags, expire)
+    return _set_generic(c, "set", args[1], args[2], flags, expire, args=args)
 
 
 @command("setnx")
@@ -214,14 +253,20 @@ def _arity_error(name: str) -> RedisError:
     return RedisError("ERR wrong number of arguments for '%s' command" % name)
 
 
+def _mset(db, args) -> None:
+    for i in range(1, len(args), 2):
+        key = args[i]
+        _drop_expired(db, key)
+        db.set(key, args[i + 1])
+        unmark(db, key)
+        db.notify(_STRING, "set", key)
+
+
 @command("mset")
 def mset(c, args):
     if len(args) % 2 == 0:
         raise _arity_error("mset")
-    db = c.db
-    for i in range(1, len(args), 2):
-        db.set(args[i], args[i + 1])
-        unmark(db, args[i])
+    _mset(c.db, args)
     return OK
 
 
@@ -233,27 +278,31 @@ def msetnx(c, args):
     for i in range(1, len(args), 2):
         if db.lookup(args[i]) is not MISSING:
             return 0
-    for i in range(1, len(args), 2):
-        db.set(args[i], args[i + 1])
-        unmark(db, args[i])
+    _mset(db, args)
     return 1
 
 
 @command("getset")
 def getset(c, args):
     db = c.db
-    old = db.lookup_string(args[1])
-    db.set(args[1], args[2])
-    unmark(db, args[1])
+    key = args[1]
+    old = _read_string(db, key)
+    db.set(key, args[2])
+    unmark(db, key)
+    db.notify(_STRING, "set", key)
+    c.propagate_as(["SET", key, args[2]])
     return old
 
 
 @command("getdel")
 def getdel(c, args):
     db = c.db
-    old = db.lookup_string(args[1])
+    key = args[1]
+    old = _read_string(db, key)
     if old is not None:
-        db.delete(args[1])
+        db.delete(key)
+        c.propagate_as(["DEL", key])
+        db.notify(_GENERIC, "del", key)
     return old
 
 
@@ -262,16 +311,21 @@ def getex(c, args):
     db = c.db
     flags, expire = _parse_extended(args, False)
     key = args[1]
-    v = db.lookup_string(key)
+    v = _read_string(db, key)
     if v is None:
         return None
     when = _expire_ms(expire, flags, "getex") if expire is not None else None
     if flags & (_EXAT | _PXAT) and when <= now_ms():
         db.delete(key)
+        c.propagate_as(["DEL", key])
+        db.notify(_GENERIC, "del", key)
     elif when is not None:
         db.set_expire(key, when)
-    elif flags & _PERSIST:
-        db.persist(key)
+        c.propagate_as(["PEXPIREAT", key, str(when)])
+        db.notify(_GENERIC, "expire", key)
+    elif flags & _PERSIST and db.persist(key):
+        c.propagate_as(["PERSIST", key])
+        db.notify(_GENERIC, "persist", key)
     return v
 
 
@@ -284,12 +338,14 @@ def append(c, args):
     if old is None:
         db.set(key, extra)
         unmark(db, key)
+        db.notify(_STRING, "append", key)
         return byte_len(extra)
     total = byte_len(old) + byte_len(extra)
     _check_length(c, total)
     new = old + extra if extra else old
     db.set(key, new, keep_ttl=True)
     mark_raw(db, key, new)
+    db.notify(_STRING, "append", key)
     return total
 
 
@@ -353,6 +409,7 @@ def setrange(c, args):
         new = from_bytes(bytes(b))
         db.set(key, new)
         mark_raw(db, key, new)
+        db.notify(_STRING, "setrange", key)
         return len(b)
     olen = byte_len(old)
     if vlen == 0:
@@ -373,6 +430,7 @@ def setrange(c, args):
         length = len(b)
     db.set(key, new, keep_ttl=True)
     mark_raw(db, key, new)
+    db.notify(_STRING, "setrange", key)
     return length
 
 
@@ -394,7 +452,11 @@ def _incr_by(c, key: str, delta: int) -> int:
         raise OVERFLOW
     n += delta
     db.set(key, str(n), keep_ttl=True)
-    unmark(db, key)
+    ks = db.ks
+    if ks.encodings:
+        unmark(db, key)
+    if ks.notify_mask:
+        db.notify(_STRING, "incrby", key)
     return n
 
 
@@ -441,6 +503,9 @@ def incrbyfloat(c, args):
         mark_encoding(db, key, out, "embstr")
     else:
         unmark(db, key)
+    db.notify(_STRING, "incrbyfloat", key)
+    # the result, not the increment: float formatting must not make replicas drift
+    c.propagate_as(["SET", key, out, "KEEPTTL"])
     return out
 
 
