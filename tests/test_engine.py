@@ -209,8 +209,11 @@ def test_a_served_blocked_client_does_what_an_immediate_call_does(setup, cmd):
     direct = via_hot_path(setup, cmd)
     r, reply = via_unblocked(setup, cmd)
     assert reply == direct["reply"]
-    # what the waiter's own run propagated is what the direct run propagated
-    assert _times_masked(r.records)[-len(direct["records"]):] == direct["records"]
+    # what the waiter's own run propagated is what the direct run propagated (Redis writes
+    # BLMOVE's directions in lowercase when it serves a waiter later: compared without case)
+    def folded(records):
+        return [(db, [a.lower() for a in args]) for db, args in records]
+    assert folded(_times_masked(r.records)[-len(direct["records"]):]) == folded(direct["records"])
     command = r.srv.engine.table.lookup(cmd[0])
     assert command.calls == 1          # counted once, when served (not when it blocked)
 

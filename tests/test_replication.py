@@ -3,9 +3,8 @@
 The proof that the stream is right: a real redis-server 7.0 started with ``--replicaof`` our
 port loads our dataset and follows hundreds of writes, key for key. The propagation rules are
 compared stream against stream with redis-server's own replication stream
-(tests/repl_stream.py). The per-command rewrites Redis does (SET EX -> SET PXAT, SPOP -> SREM,
-...) belong to the command families: REWRITES compares them too, marked xfail (not strict)
-until the families' rewrites are in; they pass once they are.
+(tests/repl_stream.py), including the headline per-command rewrites Redis does (SET EX ->
+SET PXAT, SPOP -> SREM, ...) in REWRITES.
 """
 from __future__ import annotations
 
@@ -171,12 +170,9 @@ LAZY = {
 
 
 # SET does not look its key up (the strings family): Redis's lookupKeyWrite expires it first
-NOT_LOOKED_UP = {"a write meeting an expired key: MULTI DEL SET EXEC"}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(reason="SET does not look its key up", strict=False))
-    if n in NOT_LOOKED_UP else n for n in LAZY])
+@pytest.mark.parametrize("name", list(LAZY))
 def test_lazy_expiry_propagates_del(both, name):
     redis, pickledbd = both
     with lazy_expiry_only(redis, pickledbd) as sync_to_cycle:
@@ -194,8 +190,8 @@ def test_active_expiry_propagates_dels(both):
     assert_same(r[:3], p[:3])
 
 
-# Rewrites Redis 7.0 does that belong to the command families (not done yet): the exact
-# stream Redis produces is in the report; these turn into passes once they are done.
+# Rewrites Redis 7.0 does at the write sites of the command families (each family's own
+# test file compares every command; these are the headline ones, end to end).
 REWRITES = {
     "SET EX -> SET PXAT": [("SET", "k", "v", "EX", "100")],
     "SET PX -> SET PXAT": [("SET", "k", "v", "PX", "100000")],
@@ -226,7 +222,6 @@ REWRITES = {
 
 
 @pytest.mark.parametrize("name", list(REWRITES))
-@pytest.mark.xfail(reason="per-command rewrite owned by its command family, not done yet", strict=False)
 def test_command_rewrites_match_redis(both, name):
     r, p = compare(*both, REWRITES[name])
     assert_same(popped_any(r), popped_any(p))

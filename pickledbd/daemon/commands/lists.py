@@ -3,6 +3,12 @@
 A list is a ``collections.deque``: O(1) push/pop at both ends, O(min(i, n-i)) indexing.
 An emptied list deletes its key. Blocking commands return ``BlockOn`` when nothing can be
 served; the server re-runs them (``c.block`` is then set) when one of their keys is written.
+
+Keyspace events and propagation follow Redis 7.0's t_list.c: each change notifies its event
+(``lpush``, ``lpop``, ``ltrim``, ...) and then ``del`` when the list was emptied; LMOVE
+notifies the push on the destination before the pop on the source. Blocking commands,
+served at once or later, propagate as the plain command they ran (BLPOP -> LPOP key,
+BLMOVE -> LMOVE, BLMPOP / LMPOP -> LPOP key <popped count>).
 """
 from __future__ import annotations
 
@@ -10,13 +16,14 @@ from collections import deque
 from itertools import islice
 
 from ..engine.blocking import BlockOn, parse_timeout
-from ..keyspace import MISSING, WRONGTYPE
+from ..keyspace import MISSING, WRONGTYPE, events
 from ..keyspace.ranges import index_range
 from ..errors import RedisError
 from ..protocol.reply import NULL_ARRAY, OK
 from ..engine.command import command
 from .util import INT_MAX, SYNTAX, parse_int
 
+LIST, GENERIC = events.LIST, events.GENERIC
 NO_SUCH_KEY = RedisError("ERR no such key")
 POSITIVE = RedisError("ERR value is out of range, must be positive")
 
@@ -32,12 +39,18 @@ def _get(db, key):
     raise WRONGTYPE
 
 
-def _done(db, key, d) -> None:
-    """Signal the one change of this command to ``key``; an emptied list deletes the key."""
+def _done(db, key, d, event: str) -> None:
+    """Signal the one change of this command to ``key`` and its ``event``; an emptied list
+    deletes the key (a ``del`` event after the command's own, as listElementsRemoved)."""
+    notify = db.ks.notify_mask      # one check when notifications are off (LPOP/RPOP are hot)
+    if notify & LIST:
+        db.notify(LIST, event, key)
     if d:
         db.modified(key)
     else:
         db.delete(key)
+        if notify & GENERIC:
+            db.notify(GENERIC, "del", key)
 
 
 def _where(s: str) -> bool:
@@ -64,12 +77,14 @@ def _push(c, args, left: bool, only_existing: bool):
         else:
             d.extend(args[2:])
         db.set(key, d)
-        return len(d)
-    if left:
-        d.extendleft(args[2:])
     else:
-        d.extend(args[2:])
-    db.modified(key)
+        if left:
+            d.extendleft(args[2:])
+        else:
+            d.extend(args[2:])
+        db.modified(key)
+    if c.ks.notify_mask & LIST:       # one check on the hot path when notifications are off
+        db.notify(LIST, "lpush" if left else "rpush", key)
     return len(d)
 
 
@@ -121,12 +136,12 @@ def _pop(c, args, left: bool):
         return None if count is None else NULL_ARRAY
     if count is None:
         v = d.popleft() if left else d.pop()
-        _done(db, key, d)
+        _done(db, key, d, "lpop" if left else "rpop")
         return v
     if count == 0:
         return []
     out = _pop_n(d, count, left)
-    _done(db, key, d)
+    _done(db, key, d, "lpop" if left else "rpop")
     return out
 
 
@@ -200,6 +215,7 @@ def lset(c, args):
         raise RedisError("ERR index out of range")
     d[i] = args[3]
     db.modified(key)
+    db.notify(LIST, "lset", key)
     return OK
 
 
@@ -218,6 +234,7 @@ def linsert(c, args):
         return -1
     d.insert(i if where == "before" else i + 1, args[4])
     db.modified(key)
+    db.notify(LIST, "linsert", key)
     return len(d)
 
 
@@ -266,7 +283,7 @@ def lrem(c, args):
         kept.reverse()
         d.clear()
         d.extend(kept)
-    _done(db, key, d)
+    _done(db, key, d, "lrem")
     return removed
 
 
@@ -285,6 +302,11 @@ def ltrim(c, args):
         start, end = r
         left, right, keep = start, n - 1 - end, end - start + 1
         if left == 0 and right == 0:
+            # Redis signals the key (WATCH, tracking) and notifies even when nothing was
+            # trimmed, but propagates nothing
+            db.modified(key)
+            c.no_propagate()
+            db.notify(LIST, "ltrim", key)
             return OK
         if left + right > keep:
             kept = range_of(d, start, end)
@@ -295,7 +317,7 @@ def ltrim(c, args):
                 d.popleft()
             for _ in range(right):
                 d.pop()
-    _done(db, key, d)
+    _done(db, key, d, "ltrim")
     return OK
 
 
@@ -367,7 +389,9 @@ def _nonneg(s: str, msg: str) -> int:
 # ---------------------------------------------------------------- move
 
 def _move(c, src, dst, from_left: bool, to_left: bool, blocking: bool = False):
-    """LMOVE's body: the moved element, or MISSING when ``src`` is empty."""
+    """LMOVE's body: the moved element, or MISSING when ``src`` is empty. Events as
+    lmoveGenericCommand: the push on ``dst`` (after its ``new``), then the pop on ``src``
+    (then its ``del``)."""
     db = c.db
     if blocking and c.block is not None:
         # re-run of a blocked client: a source of another type is "not ready" (Redis 7.0)
@@ -379,6 +403,8 @@ def _move(c, src, dst, from_left: bool, to_left: bool, blocking: bool = False):
         d = _get(db, src)
     if d is MISSING:
         return MISSING
+    pushed = "lpush" if to_left else "rpush"
+    popped = "lpop" if from_left else "rpop"
     if src == dst:
         if from_left != to_left:
             if from_left:
@@ -390,10 +416,11 @@ def _move(c, src, dst, from_left: bool, to_left: bool, blocking: bool = False):
         else:
             v = d[0] if from_left else d[-1]
         db.modified(src)
+        db.notify(LIST, pushed, dst)
+        db.notify(LIST, popped, src)
         return v
     t = _get(db, dst)
     v = d.popleft() if from_left else d.pop()
-    _done(db, src, d)
     if t is MISSING:
         db.set(dst, deque((v,)))
     else:
@@ -402,6 +429,8 @@ def _move(c, src, dst, from_left: bool, to_left: bool, blocking: bool = False):
         else:
             t.append(v)
         db.modified(dst)
+    db.notify(LIST, pushed, dst)
+    _done(db, src, d, popped)
     return v
 
 
@@ -422,13 +451,22 @@ def rpoplpush(c, args):
 def blmove(c, args):
     fl, tl = _where(args[3]), _where(args[4])
     timeout = parse_timeout(args[5])
-    return _blmove(c, args[1], args[2], fl, tl, timeout)
+    v = _blmove(c, args[1], args[2], fl, tl, timeout)
+    if v.__class__ is str:
+        if c.block is None:
+            c.propagate_as(["LMOVE", args[1], args[2], args[3], args[4]])     # as sent
+        else:   # a waiter served later: Redis 7.0 writes the directions as lowercase words
+            c.propagate_as(["LMOVE", args[1], args[2], "left" if fl else "right", "left" if tl else "right"])
+    return v
 
 
 @command("brpoplpush")
 def brpoplpush(c, args):
     timeout = parse_timeout(args[3])
-    return _blmove(c, args[1], args[2], False, True, timeout)
+    v = _blmove(c, args[1], args[2], False, True, timeout)
+    if v.__class__ is str:
+        c.propagate_as(["RPOPLPUSH", args[1], args[2]])
+    return v
 
 
 def _blmove(c, src, dst, fl, tl, timeout):
@@ -490,15 +528,21 @@ def _first_nonempty(c, keys):
     return None, None
 
 
+def _mpop(c, key, d, left: bool, count: int) -> list:
+    """Pop up to ``count`` from ``key``; propagated as [LR]POP key <popped>, as Redis 7.0."""
+    out = _pop_n(d, count, left)
+    _done(c.db, key, d, "lpop" if left else "rpop")
+    c.propagate_as(["LPOP" if left else "RPOP", key, str(len(out))])
+    return [key, out]
+
+
 @command("lmpop")
 def lmpop(c, args):
     keys, left, count = _mpop_args(args, 1)
     key, d = _first_nonempty(c, keys)
     if key is None:
         return NULL_ARRAY
-    out = _pop_n(d, count, left)
-    _done(c.db, key, d)
-    return [key, out]
+    return _mpop(c, key, d, left, count)
 
 
 @command("blmpop")
@@ -510,9 +554,7 @@ def blmpop(c, args):
         if c.no_block:
             return NULL_ARRAY
         return BlockOn(list(dict.fromkeys(keys)), timeout, NULL_ARRAY)
-    out = _pop_n(d, count, left)
-    _done(c.db, key, d)
-    return [key, out]
+    return _mpop(c, key, d, left, count)
 
 
 def _bpop(c, args, left: bool):
@@ -524,7 +566,8 @@ def _bpop(c, args, left: bool):
             return NULL_ARRAY
         return BlockOn(list(dict.fromkeys(keys)), timeout, NULL_ARRAY)
     v = d.popleft() if left else d.pop()
-    _done(c.db, key, d)
+    _done(c.db, key, d, "lpop" if left else "rpop")
+    c.propagate_as(["LPOP" if left else "RPOP", key])
     return [key, v]
 
 
@@ -536,4 +579,3 @@ def blpop(c, args):
 @command("brpop")
 def brpop(c, args):
     return _bpop(c, args, False)
-

@@ -11,6 +11,12 @@ Complexity notes. Python sets have no O(1) random access, so:
   it; the hash-ordered snapshot costs O(n log n) to build after the set gained members,
   then each call is O(log n + count). Sets of at most 128 members (and any set no larger
   than COUNT) are returned whole with cursor 0.
+
+Keyspace events and propagation follow Redis 7.0's t_set.c: an event only for what changed
+(``sadd``, ``srem``, ``spop``, ...), then ``del`` when the set was emptied. SPOP propagates
+as SREM (one per member with a count, or DEL when it takes the whole set); the *STORE
+commands notify their own event on the destination, or ``del`` when an empty result
+removed it.
 """
 from __future__ import annotations
 
@@ -18,12 +24,13 @@ import random
 
 from ..engine.command import command
 from ..errors import RedisError
-from ..keyspace import MISSING, WRONGTYPE
+from ..keyspace import MISSING, WRONGTYPE, events
 from ..keyspace.scan import hash_order, hash_scan, member_list, set_changed, set_snapshot
 from ..protocol.reply import SetReply
 from .util import INT_MAX, SYNTAX, parse_cursor, parse_int, scan_options
 
 SET = (set,)
+SET_EVENTS, GENERIC = events.SET, events.GENERIC
 POSITIVE = RedisError("ERR value is out of range, must be positive")
 SMALL_SCAN = 128
 
@@ -31,6 +38,33 @@ SMALL_SCAN = 128
 # ---------------------------------------------------------------- helpers
 def _set_or_missing(c, key):
     return c.db.lookup_type(key, SET)
+
+
+def _removed(db, key, s, event: str) -> None:
+    """Members were removed from ``s``: the command's event, then ``del`` if it is empty."""
+    notify = db.ks.notify_mask      # one check when notifications are off (SPOP is hot)
+    if notify & SET_EVENTS:
+        db.notify(SET_EVENTS, event, key)
+    if s:
+        db.modified(key)
+    else:
+        db.delete(key)
+        if notify & GENERIC:
+            db.notify(GENERIC, "del", key)
+
+
+def store_result(db, dst: str, value, event: str, cls: int) -> int:
+    """Write a *STORE result as Redis's setKey (the destination is looked up for writing
+    first, so an expired one is expired with its event and DEL): the command's ``event``, or
+    ``del`` when an empty result removed an existing key. Returns the result's size.
+    Shared with the sorted-set *STORE commands."""
+    db.lookup(dst)
+    if value:
+        db.set(dst, value)
+        db.notify(cls, event, dst)
+    elif db.delete(dst):
+        db.notify(GENERIC, "del", dst)
+    return len(value)
 
 
 def _parse_count(arg: str) -> int:
@@ -52,16 +86,20 @@ def sadd(c, args):
     if s is MISSING:
         s = set(args[2:])
         db.set(key, s)
-        return len(s)
-    before = len(s)
-    if len(args) == 3:
-        s.add(args[2])
+        added = len(s)
     else:
-        s.update(args[2:])
-    added = len(s) - before
-    if added:
+        before = len(s)
+        if len(args) == 3:
+            s.add(args[2])
+        else:
+            s.update(args[2:])
+        added = len(s) - before
+        if not added:
+            return 0
         set_changed(c.ks, s)
         db.modified(key)
+    if c.ks.notify_mask & SET_EVENTS:     # one check on the hot path when notifications are off
+        db.notify(SET_EVENTS, "sadd", key)
     return added
 
 
@@ -80,10 +118,7 @@ def srem(c, args):
     removed = before - len(s)
     if removed:
         set_changed(c.ks, s)
-        if s:
-            db.modified(key)
-        else:
-            db.delete(key)
+        _removed(db, key, s, "srem")
     return removed
 
 
@@ -125,22 +160,28 @@ def spop(c, args):
         if s is MISSING or count == 0:
             return SetReply()
         if count >= len(s):
+            db.notify(SET_EVENTS, "spop", key)
             db.delete(key)
+            db.notify(GENERIC, "del", key)
+            c.propagate_as(["DEL", key])
             return SetReply(s)
         pop = s.pop
         out = SetReply([pop() for _ in range(count)])
         set_changed(c.ks, s)
+        db.notify(SET_EVENTS, "spop", key)
         db.modified(key)
+        if c.engine.propagation.active:   # Redis 7.0: one SREM per member, as one unit
+            for m in out:
+                c.also_propagate(["SREM", key, m])
+        c.no_propagate()
         return out
     s = db.lookup_type(key, SET)
     if s is MISSING:
         return None
     m = s.pop()
     set_changed(c.ks, s)
-    if s:
-        db.modified(key)
-    else:
-        db.delete(key)
+    c.propagate_as(["SREM", key, m])
+    _removed(db, key, s, "spop")
     return m
 
 
@@ -186,25 +227,32 @@ def smove(c, args):
         return 0
     src.remove(member)
     set_changed(c.ks, src)
-    if src:
-        db.modified(src_key)
-    else:
-        db.delete(src_key)
+    _removed(db, src_key, src, "srem")
     if dst is MISSING:
         db.set(dst_key, {member})
     elif member not in dst:
         dst.add(member)
         set_changed(c.ks, dst)
         db.modified(dst_key)
+    else:
+        return 1
+    db.notify(SET_EVENTS, "sadd", dst_key)
     return 1
 
 
 def _gather(c, keys):
-    """The sets at ``keys`` (None for a missing key); any other type is WRONGTYPE."""
+    """The sets at ``keys`` (None for a missing key); any other type is WRONGTYPE. Read as
+    lookupKeyRead: a missing key is a keymiss event, even in the *STORE commands."""
     out = []
+    lookup = c.db.lookup_read
     for k in keys:
-        v = c.db.lookup_type(k, SET)
-        out.append(None if v is MISSING else v)
+        v = lookup(k)
+        if v is MISSING:
+            out.append(None)
+        elif type(v) is set:
+            out.append(v)
+        else:
+            raise WRONGTYPE
     return out
 
 
@@ -248,7 +296,7 @@ def sinter(c, args):
 
 @command("sinterstore")
 def sinterstore(c, args):
-    return c.db.store(args[1], _inter(_gather(c, args[2:])))
+    return store_result(c.db, args[1], _inter(_gather(c, args[2:])), "sinterstore", SET_EVENTS)
 
 
 @command("sunion")
@@ -258,7 +306,7 @@ def sunion(c, args):
 
 @command("sunionstore")
 def sunionstore(c, args):
-    return c.db.store(args[1], _union(_gather(c, args[2:])))
+    return store_result(c.db, args[1], _union(_gather(c, args[2:])), "sunionstore", SET_EVENTS)
 
 
 @command("sdiff")
@@ -268,7 +316,7 @@ def sdiff(c, args):
 
 @command("sdiffstore")
 def sdiffstore(c, args):
-    return c.db.store(args[1], _diff(_gather(c, args[2:])))
+    return store_result(c.db, args[1], _diff(_gather(c, args[2:])), "sdiffstore", SET_EVENTS)
 
 
 @command("sintercard")

@@ -4,6 +4,12 @@ Scores are parsed and printed as Redis 7.0 does: strict ``strtod`` for scores, w
 increments ("ERR value is not a valid float"; overflow/underflow rejected, hex accepted),
 the looser ``strtod`` of range bounds ("(" exclusive, "" is 0, leading spaces allowed), and
 replies as doubles (RESP2 bulk ``%.17g``, RESP3 ``,``), except ZSCAN (always bulk strings).
+
+Keyspace events and propagation follow Redis 7.0's t_zset.c: an event only when something
+changed (``zadd`` / ``zincr``, ``zrem``, ``zremrangeby*``, ``zpopmin`` / ``zpopmax``), then
+``del`` when the set was emptied; the *STORE commands notify their event on the destination
+or ``del`` when an empty result removed it. BZPOPMIN / BZPOPMAX propagate as ZPOPMIN /
+ZPOPMAX key, ZMPOP / BZMPOP as ZPOPMIN / ZPOPMAX key <popped count>, served at once or later.
 """
 from __future__ import annotations
 
@@ -11,15 +17,17 @@ import math
 import random
 
 from ..engine.blocking import BlockOn, parse_timeout
-from ..keyspace import MISSING, WRONGTYPE
+from ..keyspace import MISSING, WRONGTYPE, events
 from ..errors import RedisError
 from ..protocol.reply import NULL_ARRAY, format_double
 from ..keyspace.zset import ZSet, mkey
 from ..engine.command import command
 from ..keyspace.scan import hash_order, hash_scan
+from .sets import store_result
 from .util import INT_MAX, NOT_FLOAT, SYNTAX, parse_cursor, parse_int, scan_options
 
 ZSET = (ZSet,)
+ZSET_EVENTS, GENERIC = events.ZSET, events.GENERIC
 INF = math.inf
 _CSPACE = " \t\n\r\v\f"
 
@@ -135,11 +143,18 @@ def _pairs_reply(c, items):
     return out
 
 
-def _after_removal(c, key, zs) -> None:
+def _after_removal(c, key, zs, event: str) -> None:
+    """Members were removed: the command's event, then ``del`` if the set is empty."""
+    db = c.db
+    notify = c.ks.notify_mask       # one check when notifications are off (ZPOPMIN is hot)
+    if notify & ZSET_EVENTS:
+        db.notify(ZSET_EVENTS, event, key)
     if zs:
-        c.db.modified(key)
+        db.modified(key)
     else:
-        c.db.delete(key)
+        db.delete(key)
+        if notify & GENERIC:
+            db.notify(GENERIC, "del", key)
 
 
 # ---------------------------------------------------------------- ZADD / ZINCRBY
@@ -242,6 +257,8 @@ def _zadd_generic(c, args, incr: bool):
             db.set(key, zs)
     elif added or updated:
         db.modified(key)
+    if (added or updated) and c.ks.notify_mask & ZSET_EVENTS:   # one check on the hot path
+        db.notify(ZSET_EVENTS, "zincr" if incr else "zadd", key)
     if incr:
         return newscore if processed else None
     return added + updated if ch else added
@@ -381,9 +398,11 @@ def _zrange_generic(c, args, start: int, store: bool, rangetype, reverse):
         rng = parse_score_range(a, b)
     else:
         lo, hi = parse_lex_bound(a), parse_lex_bound(b)
-    zs = _zset(c, key)
+    zs = c.db.lookup_read(key)      # lookupKeyRead: a miss notifies, ZRANGESTORE included
+    if zs is not MISSING and type(zs) is not ZSet:
+        raise WRONGTYPE
     if zs is MISSING:
-        return c.db.store(args[1], ZSet()) if store else []
+        return store_result(c.db, args[1], (), "zrangestore", ZSET_EVENTS) if store else []
     if rangetype == RANK:
         i, j = zs.rank_bounds(r0, r1)
         if reverse:
@@ -394,7 +413,7 @@ def _zrange_generic(c, args, start: int, store: bool, rangetype, reverse):
         i, j = zs.score_bounds(*rng) if rangetype == SCORE else zs.lex_bounds(lo, hi)
         items = zs.slice(i, j, reverse, offset, limit)
     if store:
-        return c.db.store(args[1], ZSet(dict(items)))
+        return store_result(c.db, args[1], ZSet(dict(items)), "zrangestore", ZSET_EVENTS)
     if withscores:
         return _pairs_reply(c, items)
     return [m for m, _ in items]
@@ -446,7 +465,7 @@ def zrem(c, args):
         if zs.remove(m):
             removed += 1
     if removed:
-        _after_removal(c, args[1], zs)
+        _after_removal(c, args[1], zs, "zrem")
     return removed
 
 
@@ -468,8 +487,11 @@ def _zremrange(c, args, rangetype):
         i, j = zs.lex_bounds(lo, hi)
     removed = zs.delete_slice(i, j)
     if removed:
-        _after_removal(c, args[1], zs)
+        _after_removal(c, args[1], zs, _ZREMRANGE_EVENTS[rangetype])
     return removed
+
+
+_ZREMRANGE_EVENTS = {RANK: "zremrangebyrank", SCORE: "zremrangebyscore", LEX: "zremrangebylex"}
 
 
 @command("zremrangebyrank")
@@ -500,7 +522,7 @@ def _pop_first(c, keys, count, highest, skip_wrongtype=False):
                 continue
             raise WRONGTYPE
         items = zs.pop(count, highest)
-        _after_removal(c, key, zs)
+        _after_removal(c, key, zs, "zpopmax" if highest else "zpopmin")
         return key, items
     return None
 
@@ -568,8 +590,10 @@ def _parse_mpop(args, idx):
     return args[idx + 1:where_idx], where == "max", (1 if count == -1 else count)
 
 
-def _mpop_reply(got):
+def _mpop_reply(c, got, highest):
+    """ZMPOP / BZMPOP's reply; propagated as ZPOPMIN / ZPOPMAX key <popped count> (Redis 7.0)."""
     key, items = got
+    c.propagate_as(["ZPOPMAX" if highest else "ZPOPMIN", key, str(len(items))])
     return [key, [[m, s] for m, s in items]]
 
 
@@ -577,7 +601,7 @@ def _mpop_reply(got):
 def zmpop(c, args):
     keys, highest, count = _parse_mpop(args, 1)
     got = _pop_first(c, keys, count, highest)
-    return NULL_ARRAY if got is None else _mpop_reply(got)
+    return NULL_ARRAY if got is None else _mpop_reply(c, got, highest)
 
 
 def _blocking_pop(c, keys, timeout, count, highest):
@@ -597,6 +621,7 @@ def bzpopmin(c, args):
     got = _blocking_pop(c, args[1:-1], timeout, 1, False)
     if type(got) is tuple:
         key, items = got
+        c.propagate_as(["ZPOPMIN", key])
         return [key, items[0][0], items[0][1]]
     return got
 
@@ -607,6 +632,7 @@ def bzpopmax(c, args):
     got = _blocking_pop(c, args[1:-1], timeout, 1, True)
     if type(got) is tuple:
         key, items = got
+        c.propagate_as(["ZPOPMAX", key])
         return [key, items[0][0], items[0][1]]
     return got
 
@@ -617,7 +643,7 @@ def bzmpop(c, args):
     keys, highest, count = _parse_mpop(args, 2)
     got = _blocking_pop(c, keys, timeout, count, highest)
     if type(got) is tuple:
-        return _mpop_reply(got)
+        return _mpop_reply(c, got, highest)
     return got
 
 
@@ -691,11 +717,11 @@ def _setop(c, args, idx, op, store, card_only=False):
     n = len(args)
     if numkeys > n - (idx + 1):
         raise SYNTAX
-    db = c.db
+    lookup = c.db.lookup_read       # lookupKeyRead: a miss notifies, the *STORE forms included
     srcs = []
     j = idx + 1
     for key in args[j:j + numkeys]:
-        v = db.lookup(key)
+        v = lookup(key)
         if v is MISSING:
             srcs.append(None)
         elif type(v) is ZSet or type(v) is set:
@@ -786,11 +812,14 @@ def _setop(c, args, idx, op, store, card_only=False):
                 else:
                     result[m] = s
     if store:
-        return c.db.store(args[1], ZSet(result))
+        return store_result(c.db, args[1], ZSet(result), _STORE_EVENTS[op], ZSET_EVENTS)
     items = sorted(result.items(), key=lambda kv: (kv[1], mkey(kv[0])))
     if withscores:
         return _pairs_reply(c, items)
     return [m for m, _ in items]
+
+
+_STORE_EVENTS = {UNION: "zunionstore", INTER: "zinterstore", DIFF: "zdiffstore"}
 
 
 @command("zunion")
