@@ -41,6 +41,7 @@ import time
 
 from hiredis import pack_command as _pack
 
+from .engine.clients import obuf_limit_reached
 from .errors import NOT_INT, RedisError
 from .persistence.rdb import encode_rdb
 
@@ -470,19 +471,14 @@ class Replication:
         """checkClientOutputBufferLimits for a replica that is not online yet: the stream
         buffered for it plus what it has not read. The soft limit is decided in the cron
         only, whose clock is the network layer's."""
-        hard, soft, soft_seconds = self.config.obuf_limits("replica")
-        if not hard and not soft:
+        limits = self.config.obuf_limits("replica")
+        if not limits[0] and not limits[1]:
             return False
         used = self._buffered(r) + self.clients.io.output_pending(r.ctx)
-        if hard and used >= hard:
-            return True
-        if soft and used >= soft:
-            if not r.soft_since:
-                r.soft_since = now
-                return False
-            return soft_ok and now - r.soft_since >= soft_seconds
-        r.soft_since = 0.0
-        return False
+        reached, r.soft_since = obuf_limit_reached(used, limits, r.soft_since, now)
+        if reached and not soft_ok and not (limits[0] and used >= limits[0]):
+            return False          # the soft limit is decided in the cron only
+        return reached
 
     def _over_limit_drop(self, r) -> None:
         """A replica past its limits before it is online: its buffered stream is handed to

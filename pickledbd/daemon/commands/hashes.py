@@ -136,14 +136,7 @@ def hdel(c, args):
             del h[f]
             n += 1
     if n:
-        db = c.db
-        if h:
-            db.modified(key)
-            db.notify(_H, "hdel", key)
-        else:
-            db.delete(key)
-            db.notify(_H, "hdel", key)
-            db.notify(events.GENERIC, "del", key)
+        c.db.removed_from(key, h, _H, "hdel")
     return n
 
 

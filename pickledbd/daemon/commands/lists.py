@@ -39,20 +39,6 @@ def _get(db, key):
     raise WRONGTYPE
 
 
-def _done(db, key, d, event: str) -> None:
-    """Signal the one change of this command to ``key`` and its ``event``; an emptied list
-    deletes the key (a ``del`` event after the command's own, as listElementsRemoved)."""
-    notify = db.ks.notify_mask      # one check when notifications are off (LPOP/RPOP are hot)
-    if notify & LIST:
-        db.notify(LIST, event, key)
-    if d:
-        db.modified(key)
-    else:
-        db.delete(key)
-        if notify & GENERIC:
-            db.notify(GENERIC, "del", key)
-
-
 def _where(s: str) -> bool:
     """LEFT -> True, RIGHT -> False, else syntax error."""
     u = s.lower()
@@ -136,12 +122,12 @@ def _pop(c, args, left: bool):
         return None if count is None else NULL_ARRAY
     if count is None:
         v = d.popleft() if left else d.pop()
-        _done(db, key, d, "lpop" if left else "rpop")
+        db.removed_from(key, d, LIST, "lpop" if left else "rpop")
         return v
     if count == 0:
         return []
     out = _pop_n(d, count, left)
-    _done(db, key, d, "lpop" if left else "rpop")
+    db.removed_from(key, d, LIST, "lpop" if left else "rpop")
     return out
 
 
@@ -283,7 +269,7 @@ def lrem(c, args):
         kept.reverse()
         d.clear()
         d.extend(kept)
-    _done(db, key, d, "lrem")
+    db.removed_from(key, d, LIST, "lrem")
     return removed
 
 
@@ -317,7 +303,7 @@ def ltrim(c, args):
                 d.popleft()
             for _ in range(right):
                 d.pop()
-    _done(db, key, d, "ltrim")
+    db.removed_from(key, d, LIST, "ltrim")
     return OK
 
 
@@ -430,7 +416,7 @@ def _move(c, src, dst, from_left: bool, to_left: bool, blocking: bool = False):
             t.append(v)
         db.modified(dst)
     db.notify(LIST, pushed, dst)
-    _done(db, src, d, popped)
+    db.removed_from(src, d, LIST, popped)
     return v
 
 
@@ -531,7 +517,7 @@ def _first_nonempty(c, keys):
 def _mpop(c, key, d, left: bool, count: int) -> list:
     """Pop up to ``count`` from ``key``; propagated as [LR]POP key <popped>, as Redis 7.0."""
     out = _pop_n(d, count, left)
-    _done(c.db, key, d, "lpop" if left else "rpop")
+    c.db.removed_from(key, d, LIST, "lpop" if left else "rpop")
     c.propagate_as(["LPOP" if left else "RPOP", key, str(len(out))])
     return [key, out]
 
@@ -566,7 +552,7 @@ def _bpop(c, args, left: bool):
             return NULL_ARRAY
         return BlockOn(list(dict.fromkeys(keys)), timeout, NULL_ARRAY)
     v = d.popleft() if left else d.pop()
-    _done(c.db, key, d, "lpop" if left else "rpop")
+    c.db.removed_from(key, d, LIST, "lpop" if left else "rpop")
     c.propagate_as(["LPOP" if left else "RPOP", key])
     return [key, v]
 

@@ -40,19 +40,6 @@ def _set_or_missing(c, key):
     return c.db.lookup_type(key, SET)
 
 
-def _removed(db, key, s, event: str) -> None:
-    """Members were removed from ``s``: the command's event, then ``del`` if it is empty."""
-    notify = db.ks.notify_mask      # one check when notifications are off (SPOP is hot)
-    if notify & SET_EVENTS:
-        db.notify(SET_EVENTS, event, key)
-    if s:
-        db.modified(key)
-    else:
-        db.delete(key)
-        if notify & GENERIC:
-            db.notify(GENERIC, "del", key)
-
-
 def store_result(db, dst: str, value, event: str, cls: int) -> int:
     """Write a *STORE result as Redis's setKey (the destination is looked up for writing
     first, so an expired one is expired with its event and DEL): the command's ``event``, or
@@ -118,7 +105,7 @@ def srem(c, args):
     removed = before - len(s)
     if removed:
         set_changed(c.ks, s)
-        _removed(db, key, s, "srem")
+        db.removed_from(key, s, SET_EVENTS, "srem")
     return removed
 
 
@@ -181,7 +168,7 @@ def spop(c, args):
     m = s.pop()
     set_changed(c.ks, s)
     c.propagate_as(["SREM", key, m])
-    _removed(db, key, s, "spop")
+    db.removed_from(key, s, SET_EVENTS, "spop")
     return m
 
 
@@ -227,7 +214,7 @@ def smove(c, args):
         return 0
     src.remove(member)
     set_changed(c.ks, src)
-    _removed(db, src_key, src, "srem")
+    db.removed_from(src_key, src, SET_EVENTS, "srem")
     if dst is MISSING:
         db.set(dst_key, {member})
     elif member not in dst:

@@ -143,19 +143,6 @@ def _expire_ms(expire: str, flags: int, name: str) -> int:
     return ms
 
 
-def _read_string(db, key: str):
-    """getGenericCommand's lookup (lookupKeyRead: a miss is a keymiss event even in a write
-    command): the string at key or None; WRONGTYPE for other types."""
-    v = db.lookup_read(key)
-    if v is MISSING:
-        return None
-    if type(v) is str:
-        return v
-    if type(v) in STRING_TYPES:
-        return as_str(v)
-    raise WRONGTYPE
-
-
 def _drop_expired(db, key: str) -> None:
     """lookupKeyWrite before a blind overwrite: an expired key is deleted first (its
     ``expired`` event and propagated DEL come before the write, and the write is a ``new``)."""
@@ -169,7 +156,7 @@ def _set_generic(c, name: str, key: str, value: str, flags: int, expire, ok_repl
     when = _expire_ms(expire, flags, name) if expire is not None else None
     old = None
     if flags & _GET:
-        old = _read_string(db, key)
+        old = db.lookup_string(key, read=True)
     found = db.lookup(key) is not MISSING
     if (flags & _NX and found) or (flags & _XX and not found):
         return old if flags & _GET else abort_reply
@@ -286,7 +273,7 @@ def msetnx(c, args):
 def getset(c, args):
     db = c.db
     key = args[1]
-    old = _read_string(db, key)
+    old = db.lookup_string(key, read=True)
     db.set(key, args[2])
     unmark(db, key)
     db.notify(_STRING, "set", key)
@@ -298,7 +285,7 @@ def getset(c, args):
 def getdel(c, args):
     db = c.db
     key = args[1]
-    old = _read_string(db, key)
+    old = db.lookup_string(key, read=True)
     if old is not None:
         db.delete(key)
         c.propagate_as(["DEL", key])
@@ -311,7 +298,7 @@ def getex(c, args):
     db = c.db
     flags, expire = _parse_extended(args, False)
     key = args[1]
-    v = _read_string(db, key)
+    v = db.lookup_string(key, read=True)
     if v is None:
         return None
     when = _expire_ms(expire, flags, "getex") if expire is not None else None

@@ -143,20 +143,6 @@ def _pairs_reply(c, items):
     return out
 
 
-def _after_removal(c, key, zs, event: str) -> None:
-    """Members were removed: the command's event, then ``del`` if the set is empty."""
-    db = c.db
-    notify = c.ks.notify_mask       # one check when notifications are off (ZPOPMIN is hot)
-    if notify & ZSET_EVENTS:
-        db.notify(ZSET_EVENTS, event, key)
-    if zs:
-        db.modified(key)
-    else:
-        db.delete(key)
-        if notify & GENERIC:
-            db.notify(GENERIC, "del", key)
-
-
 # ---------------------------------------------------------------- ZADD / ZINCRBY
 XX_NX = RedisError("ERR XX and NX options at the same time are not compatible")
 GT_LT_NX = RedisError("ERR GT, LT, and/or NX options at the same time are not compatible")
@@ -465,7 +451,7 @@ def zrem(c, args):
         if zs.remove(m):
             removed += 1
     if removed:
-        _after_removal(c, args[1], zs, "zrem")
+        c.db.removed_from(args[1], zs, ZSET_EVENTS, "zrem")
     return removed
 
 
@@ -487,7 +473,7 @@ def _zremrange(c, args, rangetype):
         i, j = zs.lex_bounds(lo, hi)
     removed = zs.delete_slice(i, j)
     if removed:
-        _after_removal(c, args[1], zs, _ZREMRANGE_EVENTS[rangetype])
+        c.db.removed_from(args[1], zs, ZSET_EVENTS, _ZREMRANGE_EVENTS[rangetype])
     return removed
 
 
@@ -522,7 +508,7 @@ def _pop_first(c, keys, count, highest, skip_wrongtype=False):
                 continue
             raise WRONGTYPE
         items = zs.pop(count, highest)
-        _after_removal(c, key, zs, "zpopmax" if highest else "zpopmin")
+        c.db.removed_from(key, zs, ZSET_EVENTS, "zpopmax" if highest else "zpopmin")
         return key, items
     return None
 

@@ -126,6 +126,20 @@ def monitor_escape(s: str) -> str:
     return "".join(out)
 
 
+def obuf_limit_reached(used: int, limits: tuple, since: float, now: float) -> tuple[bool, float]:
+    """checkClientOutputBufferLimits: (reached, soft-limit start) for ``used`` bytes pending
+    and a class's (hard, soft, soft seconds); ``since`` is when the soft limit was first
+    passed (0: not passed)."""
+    hard, soft, soft_seconds = limits
+    if hard and used >= hard:
+        return True, since
+    if soft and used >= soft:
+        if not since:
+            return False, now
+        return now - since >= soft_seconds, since
+    return False, 0.0
+
+
 class Services:
     """What every Context shares; filled in by the server wiring."""
 

@@ -112,9 +112,10 @@ class Database:
             raise WRONGTYPE
         return v
 
-    def lookup_string(self, key: str):
-        """The string at ``key`` (as str) or None; WRONGTYPE for other types."""
-        v = self.lookup(key)
+    def lookup_string(self, key: str, read: bool = False):
+        """The string at ``key`` (as str) or None; WRONGTYPE for other types. ``read``: look
+        it up as ``lookup_read`` does (a write command reading first: GETSET, GETDEL, ...)."""
+        v = self.lookup_read(key) if read else self.lookup(key)
         if v is MISSING:
             return None
         if type(v) is str:
@@ -184,6 +185,20 @@ class Database:
         ks.dirty += 1
         if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None:
             self._track(key)
+
+    def removed_from(self, key: str, value, cls: int, event: str) -> None:
+        """A command removed elements of the collection at ``key`` (LPOP, SREM, ZREM, HDEL,
+        ...): its event, then, if it is now empty, the key goes with a ``del`` event (Redis's
+        listElementsRemoved and its kin); notifications off cost one check."""
+        mask = self.ks.notify_mask
+        if mask & cls:
+            self.notify(cls, event, key)
+        if value:
+            self.modified(key)
+        else:
+            self.delete(key)
+            if mask & events.GENERIC:
+                self.notify(events.GENERIC, "del", key)
 
     def notify(self, cls: int, event: str, key: str) -> None:
         """A keyspace event (``events.*`` class, Redis's event name), as notifyKeyspaceEvent."""

@@ -9,6 +9,8 @@ held to the pubsub limits (Redis counts it as normal, whose default is no limit 
 """
 from __future__ import annotations
 
+from ..engine.clients import obuf_limit_reached
+
 
 def limit_class(ctx) -> str:
     cls = ctx.client_type()
@@ -23,19 +25,12 @@ def has_limits(ctx, config) -> bool:
 
 
 def over_limit(ctx, transport, config, now: float) -> bool:
-    hard, soft, soft_seconds = config.obuf_limits(limit_class(ctx))
-    if not hard and not soft:
+    limits = config.obuf_limits(limit_class(ctx))
+    if not limits[0] and not limits[1]:
         return False
     used = ctx.out_bytes + (transport.get_write_buffer_size() if transport is not None else 0)
-    if hard and used >= hard:
-        return True
-    if soft and used >= soft:
-        if not ctx.obuf_soft_since:
-            ctx.obuf_soft_since = now
-            return False
-        return now - ctx.obuf_soft_since >= soft_seconds
-    ctx.obuf_soft_since = 0.0
-    return False
+    reached, ctx.obuf_soft_since = obuf_limit_reached(used, limits, ctx.obuf_soft_since, now)
+    return reached
 
 
 def pending_output(ctx, transport) -> int:
