@@ -196,3 +196,26 @@ class Context:
 
     def __repr__(self) -> str:
         return "<Context id=%d addr=%s db=%d>" % (self.id, self.addr, self.db.index)
+
+
+def push_to_all(clients, frame2: bytes, sender=None, own=None) -> int:
+    """Queue one out-of-band message on many clients (a pub/sub fan-out): ``frame2`` is its
+    RESP2 array, RESP3 clients get the same bytes as a push (">" for "*", made once).
+    ``Context.write`` unrolled for the loop (the call per subscriber was most of a
+    delivery's cost): the same queueing and the same flush / limit-check points. ``sender``
+    gets its copy appended to ``own`` instead (it goes out inside its own reply)."""
+    f3 = None
+    size = len(frame2)
+    n = 0
+    for c in tuple(clients):      # a limit check may drop a client: iterate a copy
+        n += 1
+        f = frame2 if c.resp == 2 else (f3 or (f3 := b">" + frame2[1:]))
+        if c is sender:
+            own.append(f)
+        elif not c.closing:
+            before = c.out_bytes
+            c.out.append(f)
+            after = c.out_bytes = before + size
+            if not before or (before ^ after) >= OUTPUT_CHECK_BYTES:
+                c.clients.io.schedule_flush(c)
+    return n

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import socket
 
-from ..engine.context import Context
+from ..engine.context import OUTPUT_CHECK_BYTES, Context
 from ..protocol.reader import RequestReader
 from .flow_control import has_limits, over_limit, pending_output
 
@@ -238,7 +238,9 @@ class NetIO:
             ctx.out.clear()
             ctx.out_bytes = 0
             return
-        if over_limit(ctx, conn.transport, self.config, self.clock):
+        # the limits are checked once 16 KB or more are pending (Redis's reply-block size)
+        if (ctx.out_bytes + conn.transport.get_write_buffer_size() >= OUTPUT_CHECK_BYTES
+                and over_limit(ctx, conn.transport, self.config, self.clock)):
             self.drop(conn, "overcoming of output buffer limits")
             return
         self.to_flush[ctx.id] = conn

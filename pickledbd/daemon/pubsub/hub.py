@@ -17,14 +17,15 @@ whole reply for the publisher; ``channel_names`` and ``subscriber_count`` answer
 
 Delivery: each message is encoded once per protocol version (RESP2 and RESP3 frames differ
 only in their first byte) and the same bytes object is queued on every subscriber's output
-queue, behind what is already there (``Context.write``, which checks the output limit per
-16 KB queued rather than per message), so a fan-out costs about one list append per
-subscriber. A publisher that receives its own message (a RESP3 subscriber, or
+queue, behind what is already there (``engine.context.push_to_all``: ``Context.write``
+for many clients at once, which checks the output limit per 16 KB queued rather than per
+message), so a fan-out costs about one list append per subscriber. A publisher that receives its own message (a RESP3 subscriber, or
 SUBSCRIBE inside MULTI) gets it inside its reply instead, so it sits where Redis puts it:
 before the PUBLISH reply, and inside EXEC's array.
 """
 from __future__ import annotations
 
+from ..engine.context import push_to_all
 from ..globmatch import matcher
 from ..keyspace import events
 
@@ -77,7 +78,7 @@ class PubSub:
         if subs:
             ch = channel.encode("utf-8", "surrogateescape")
             msg = message.encode("utf-8", "surrogateescape")
-            n = _fan_out(subs, (_SMESSAGE if shard else _MESSAGE) % (len(ch), ch, len(msg), msg),
+            n = push_to_all(subs, (_SMESSAGE if shard else _MESSAGE) % (len(ch), ch, len(msg), msg),
                          sender, own)
         if self.patterns and not shard:
             for pattern, (match, psubs) in list(self.patterns.items()):
@@ -86,7 +87,7 @@ class PubSub:
                         ch = channel.encode("utf-8", "surrogateescape")
                         msg = message.encode("utf-8", "surrogateescape")
                     pat = pattern.encode("utf-8", "surrogateescape")
-                    n += _fan_out(psubs, _PMESSAGE % (len(pat), pat, len(ch), ch, len(msg), msg),
+                    n += push_to_all(psubs, _PMESSAGE % (len(pat), pat, len(ch), ch, len(msg), msg),
                                   sender, own)
         return n
 
@@ -187,17 +188,3 @@ def _count(c, kind: str) -> int:
     if kind == SHARD:
         return len(c.ssubscriptions)
     return len(c.subscriptions) + len(c.psubscriptions)
-
-
-def _fan_out(subs: dict, f2: bytes, sender, own) -> int:
-    """Queue the frame ``f2`` (RESP2; RESP3 gets a copy with ">" for "*", made at most once)
-    on every subscriber (``Context.write``: the output limits are checked per 16 KB queued)."""
-    f3 = None
-    subs = tuple(subs)        # a check past the output limit drops a client: iterate a copy
-    for c in subs:
-        f = f2 if c.resp == 2 else (f3 or (f3 := b">" + f2[1:]))
-        if c is sender:
-            own.append(f)
-        else:
-            c.write(f)
-    return len(subs)
