@@ -16,7 +16,8 @@ LAYERS = [
     ("daemon.base", ["daemon.errors", "daemon.globmatch", "daemon.protocol", "daemon.keyspace",
                      "daemon.config"]),
     ("engine", ["daemon.engine"]),
-    ("services", ["daemon.commands", "daemon.pubsub", "daemon.replication", "daemon.persistence"]),
+    ("services", ["daemon.commands", "daemon.pubsub", "daemon.replication", "daemon.persistence",
+                  "daemon.scripting"]),
     ("wiring", ["daemon.net", "daemon.server", "daemon.inprocess", "daemon.__init__", "cli", "__main__"]),
 ]
 # Finer rules inside a layer
@@ -24,10 +25,11 @@ FORBIDDEN = [
     ("daemon.protocol", ["daemon.keyspace", "daemon.config", "daemon.engine", "daemon.commands"]),
     ("daemon.keyspace", ["daemon.protocol", "daemon.config"]),
     ("daemon.commands", ["daemon.net", "daemon.server", "daemon.replication", "daemon.pubsub",
-                         "daemon.persistence"]),
+                         "daemon.persistence", "daemon.scripting"]),
     ("daemon.pubsub", ["daemon.commands", "daemon.replication"]),
     ("daemon.replication", ["daemon.commands", "daemon.pubsub"]),
     ("daemon.persistence", ["daemon.commands", "daemon.pubsub", "daemon.replication"]),
+    ("daemon.scripting", ["daemon.commands", "daemon.pubsub", "daemon.replication", "daemon.net"]),
 ]
 
 

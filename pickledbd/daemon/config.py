@@ -160,7 +160,6 @@ DIRECTIVES: dict[str, tuple] = {
     "notify-keyspace-events": (0, _notify_events, True),
     "tracking-table-max-keys": (1000000, _int(0, (1 << 63) - 1), True),
     "client-output-buffer-limit": (OBUF_DEFAULT, _obuf_limits, True),
-    "lua-time-limit": (5000, _int(0, 1 << 62), True),
     "busy-reply-threshold": (5000, _int(0, 1 << 62), True),
     "list-max-listpack-size": (-2, _int(-5, 1 << 31), True),
     "hash-max-listpack-entries": (128, _int(0, 1 << 31), True),
@@ -173,7 +172,8 @@ DIRECTIVES: dict[str, tuple] = {
     "supervised": ("no", _enum("no", "systemd", "upstart", "auto"), False),
     "repl-ping-replica-period": (10, _int(1, (1 << 31) - 1), True),
 }
-ALIASES = {"hash-max-ziplist-entries": "hash-max-listpack-entries",
+ALIASES = {"lua-time-limit": "busy-reply-threshold",
+           "hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
            "zset-max-ziplist-entries": "zset-max-listpack-entries",
            "zset-max-ziplist-value": "zset-max-listpack-value",

@@ -16,14 +16,17 @@ from .commands import load_all
 from .engine.blocking import Blocking
 from .engine.call import Engine
 from .engine.clients import Clients, Services
+from .engine.context import Context
 from .engine.stats import Stats, rss_bytes
 from .engine import transactions
 from .keyspace import Keyspace, events
+from .net.busy import listening_sockets
 from .net.connection import NetIO
 from .persistence.snapshot import Snapshots
 from .pubsub.hub import PubSub
 from .pubsub.tracking import Tracking
 from .replication import Replication
+from .scripting.runtime import Scripting
 
 log = logging.getLogger("pickledbd")
 
@@ -42,6 +45,9 @@ class Lifecycle:
 
     def shutdown(self, save: bool | None = None, force: bool = False) -> bool:
         return self._server.shutdown(save=save, force=force)
+
+    def shutting_down(self) -> bool:
+        return self._server.shutting_down
 
 
 class Server:
@@ -67,6 +73,8 @@ class Server:
         self.services = Services(ks=self.ks, config=config, clients=self.clients, stats=self.stats,
                                  persistence=self.persistence, pubsub=self.pubsub, tracking=self.tracking,
                                  replication=self.replication, engine=self.engine, lifecycle=self.lifecycle)
+        self.scripting = self.services.scripting = Scripting(
+            self.ks, config, self.clients, self.engine, self.lifecycle, self._lua_client())
         self.net = NetIO(self.services, None)
         self.net.protected = self.protected
         self.clients.io = self.net
@@ -81,6 +89,15 @@ class Server:
         self.loop = None
         self.cron_task = None
         self.stopped = None
+
+    def _lua_client(self) -> Context:
+        """The client scripts run their commands as (MONITOR shows it as "lua")."""
+        c = Context(self.services, 0, "lua")
+        c.addr = c.laddr = "lua"
+        c.authenticated = True
+        c.no_block = True
+        c.update_special()
+        return c
 
     def _call_later(self, delay, fn, *args):
         return self.loop.call_later(delay, fn, *args)
@@ -185,6 +202,7 @@ class Server:
             self.listeners.append(srv)
         if not self.listeners:
             raise OSError("no address to listen on")
+        self.net.listening = listening_sockets(self.listeners)
         try:
             self.persistence.load()
         except BaseException:
@@ -229,6 +247,9 @@ class Server:
         self.shutting_down = True
         for srv in self.listeners:
             srv.close()
+        for sock, _ in self.net.listening:
+            sock.close()
+        self.net.listening = []
         for c in self.clients.all():
             c.close()
         if self.cron_task is not None:

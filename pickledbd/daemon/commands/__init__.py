@@ -10,7 +10,7 @@ import importlib.util
 
 FAMILIES = ("connection", "client", "introspection", "info", "config", "persistence", "diagnostics",
             "databases", "strings", "keys", "hashes", "lists", "sets", "zsets", "transactions",
-            "pubsub", "tracking", "replication")
+            "pubsub", "tracking", "replication", "scripting", "functions")
 
 
 def load_all() -> None:

@@ -71,6 +71,8 @@ def shutdown(c, args):
         raise SYNTAX
     if abort:
         raise RedisError("ERR No shutdown in progress.")
+    if c.engine.busy_error is not None and not nosave:
+        raise c.engine.busy_error     # a script holds the server: only SHUTDOWN NOSAVE goes
     save_flag = True if save_ else (False if nosave else None)
     if c.lifecycle.shutdown(save=save_flag, force=force):
         c.closing = True

@@ -52,6 +52,7 @@ class Engine:
         self.oom = False              # used memory > maxmemory: denyoom commands get -OOM
         self.misconf = False          # the last background save failed: writes get -MISCONF
         self.keymiss = False          # "m" keyspace events: misses of readonly commands notify
+        self.busy_error = None        # a script past busy-reply-threshold: the -BUSY error
         self.gated = False
         ks.on_expired = self._expired
 
@@ -188,6 +189,8 @@ class Engine:
             return self.reject(c, cmd, RedisError(
                 "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                 "are allowed in this context" % cmd.fullname))
+        if self.busy_error is not None and not cmd.allow_busy:
+            return self.reject(c, cmd, self.busy_error)
         return None
 
     def reject(self, c, cmd, err: RedisError) -> bytes:
@@ -208,8 +211,17 @@ class Engine:
         self.oom = oom
         self.misconf = misconf
         self.keymiss = keymiss
-        self.gated = oom or misconf or keymiss
+        self.gated = oom or misconf or keymiss or self.busy_error is not None
 
+    def script_busy(self, message: str) -> None:
+        """A script runs past busy-reply-threshold: other clients get -BUSY (but for the
+        allow-busy commands) until it ends."""
+        self.busy_error = RedisError(message)
+        self.gated = True
+
+    def script_done(self) -> None:
+        self.busy_error = None
+        self.refresh_gates(self.oom, self.misconf, self.keymiss)
     # ------------------------------------------------------------------ call()
     def call(self, c, cmd, args: list, reprocess: bool = False):
         """Run a resolved command for ``c`` and account for it. Returns the reply value; a
@@ -259,6 +271,38 @@ class Engine:
         if c.tracking is not None and cmd.readonly and self.track_reads is not None:
             self.track_reads(c, cmd, args)
         return reply
+
+    def script_command(self, run, args: list):
+        """A ``redis.call`` of a running script (Redis's scriptCall): the checks a script's
+        command gets, then ``call()`` as the script's client. Returns the reply value (a
+        RedisError for an error, which the script raises or gets from redis.pcall)."""
+        sc = run.ctx
+        cmd = self.table.lookup(args[0])
+        if cmd is not None and cmd.subcommands and len(args) > 1:
+            cmd = cmd.subcommands.get("%s|%s" % (cmd.name, args[1].lower()))
+        if cmd is None:
+            return RedisError("ERR Unknown Redis command called from script")
+        n = len(args)
+        if (n != cmd.arity) if cmd.arity >= 0 else (n < -cmd.arity):
+            return RedisError("ERR Wrong number of args calling Redis command from script")
+        if cmd.noscript:
+            return RedisError("ERR This Redis command is not allowed from script")
+        if cmd.write:
+            if run.read_only:
+                return RedisError("ERR Write commands are not allowed from read-only scripts.")
+            if self.misconf:
+                return MISCONF
+        if self.oom and cmd.denyoom and not run.allow_oom:
+            return OOM
+        if run.repl == 3:            # REPL_ALL: the usual propagation
+            return self.call(sc, cmd, args)
+        prop = self.propagation
+        active = prop.active
+        prop.active = active and run.repl != 0    # REPL_NONE: this call is not propagated
+        try:
+            return self.call(sc, cmd, args)
+        finally:
+            prop.active = active
 
     def call_blocked(self, c):
         """Re-run a blocked client's command after one of its keys was written."""

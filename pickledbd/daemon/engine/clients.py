@@ -2,7 +2,8 @@
 
 ``Clients.io`` is the network layer's side of every connection, set when the server is
 wired: ``schedule_flush(ctx)`` (queued output leaves at the next flush point), ``close(ctx)``
-(after the queued output) and ``resume(ctx)`` (run what a client sent while it was blocked).
+(after the queued output), ``resume(ctx)`` (run what a client sent while it was blocked),
+``serve_while_busy(skip)`` / ``busy_over()`` (a script holds the loop: serve the others).
 The engine and the handlers reach connections only through it.
 """
 from __future__ import annotations
@@ -27,6 +28,12 @@ class NoIO:
 
     def query_buffered(self, ctx) -> int:
         return 0
+
+    def serve_while_busy(self, skip) -> None:
+        pass
+
+    def busy_over(self) -> None:
+        pass
 
 
 class Clients:
@@ -144,7 +151,7 @@ class Services:
     """What every Context shares; filled in by the server wiring."""
 
     __slots__ = ("ks", "config", "clients", "stats", "persistence", "pubsub", "tracking", "replication",
-                 "engine", "lifecycle")
+                 "scripting", "engine", "lifecycle")
 
     def __init__(self, **kw):
         for name in self.__slots__:

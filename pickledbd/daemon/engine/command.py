@@ -35,7 +35,7 @@ class Command:
     __slots__ = ("fullname", "name", "handler", "arity", "flags", "flag_order", "first_key", "last_key",
                  "key_step", "acl_categories", "key_specs", "docs", "subcommands", "parent",
                  "write", "readonly", "denyoom", "fast", "noscript", "loading", "stale", "pubsub",
-                 "no_multi", "blocking", "no_auth", "may_replicate", "monitored",
+                 "no_multi", "blocking", "no_auth", "may_replicate", "allow_busy", "monitored",
                  "calls", "ns", "failed_calls", "rejected_calls")
 
     def __init__(self, fullname: str, handler: Callable | None, arity: int, flags, keys,
@@ -65,6 +65,7 @@ class Command:
         self.blocking = "blocking" in fl
         self.no_auth = "no_auth" in fl
         self.may_replicate = "may_replicate" in fl
+        self.allow_busy = "allow_busy" in fl
         self.monitored = not ("admin" in fl or "skip_monitor" in fl)   # MONITOR hides these
         self.calls = self.ns = self.failed_calls = self.rejected_calls = 0
 

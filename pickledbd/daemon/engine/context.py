@@ -12,8 +12,8 @@ A handler is ``fn(c, args)``: ``c`` is the calling client's Context and ``args``
 - ``no_block``: true inside MULTI/EXEC and scripts, where nothing blocks;
 - services shared by every client: ``ks`` (the keyspace), ``config``, ``clients`` (the
   client registry), ``stats``, ``persistence`` (snapshots), ``pubsub`` (channels, patterns,
-  notifications), ``tracker`` (client-side caching), ``replication``, ``engine`` (call, the
-  command table, blocking), ``lifecycle`` (uptime, run id, shutdown).
+  notifications), ``tracker`` (client-side caching), ``replication``, ``scripting`` (Lua),
+  ``engine`` (call, the command table, blocking), ``lifecycle`` (uptime, run id, shutdown).
 
 The network layer owns the transport and flushes ``out``; it is not reachable from here.
 """
@@ -43,8 +43,8 @@ class Context:
         # what the running command propagates instead of its request (see propagate_as)
         "prop",
         # services
-        "ks", "config", "clients", "stats", "persistence", "pubsub", "tracker", "replication", "engine",
-        "lifecycle",
+        "ks", "config", "clients", "stats", "persistence", "pubsub", "tracker", "replication", "scripting",
+        "engine", "lifecycle",
     )
 
     def __init__(self, services, cid: int, kind: str = "tcp"):
@@ -53,7 +53,7 @@ class Context:
         self.addr = self.laddr = ""
         self.unix = False
         self.fd = -1
-        self.kind = kind                   # "tcp", "unix", or "internal" (AOF loading, scripts)
+        self.kind = kind                   # "tcp", "unix", "replica", "lua" (scripts), "internal"
         self.created = self.last_interaction = time.time()
         self.last_command = "NULL"
         self.ks = services.ks
@@ -64,6 +64,7 @@ class Context:
         self.pubsub = services.pubsub
         self.tracker = services.tracking
         self.replication = services.replication
+        self.scripting = services.scripting
         self.engine = services.engine
         self.lifecycle = services.lifecycle
         self.db = self.ks.dbs[0]

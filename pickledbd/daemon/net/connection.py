@@ -23,6 +23,7 @@ import socket
 
 from ..engine.context import OUTPUT_CHECK_BYTES, Context
 from ..protocol.reader import RequestReader
+from . import busy
 from .flow_control import has_limits, over_limit, pending_output
 
 log = logging.getLogger("pickledbd")
@@ -60,6 +61,13 @@ class Connection(asyncio.Protocol):
 
     # ---- asyncio.Protocol
     def connection_made(self, transport) -> None:
+        if self.ctx is not None:        # adopted by the loop after a busy script (net/busy.py)
+            raw, self.transport = self.transport, transport
+            if raw.pending:
+                transport.write(bytes(raw.pending))
+            if raw.closing or self.ctx.closing:
+                transport.close()
+            return
         self.transport = transport
         net = self.net
         ctx = self.ctx = Context(net.services, net.clients.next_id(), "unix" if self.unix else "tcp")
@@ -220,6 +228,7 @@ class NetIO:
         self.flush_scheduled = False
         self.clock = 0.0                # unix time, refreshed by the cron: idle tracking
         self.protected = lambda: False  # set by the server (protected mode)
+        self.listening: list = []       # (socket, unix) to accept on while a script holds the loop
 
     def config_changed(self) -> None:
         """After CONFIG SET: limits that apply to every connection from now on."""
@@ -265,6 +274,14 @@ class NetIO:
         conn = self.conns.get(ctx.id)
         if conn is not None:
             self.loop.call_soon(conn.run_pending)
+
+    def serve_while_busy(self, skip) -> None:
+        """A script holds the loop past busy-reply-threshold: serve the others (net/busy.py);
+        ``skip`` is the script's caller, in the middle of its own batch."""
+        busy.serve(self, skip)
+
+    def busy_over(self) -> None:
+        busy.adopt(self)
 
     def output_pending(self, ctx) -> int:
         conn = self.conns.get(ctx.id)

@@ -25,7 +25,7 @@ from ..errors import RedisError
 
 __all__ = [
     "OK", "PONG", "QUEUED", "NULL_ARRAY", "EMPTY_ARRAY",
-    "Status", "SetReply", "Verbatim", "Push", "RedisError",
+    "Status", "SetReply", "Verbatim", "BigNumber", "Push", "RedisError",
     "encode", "encode2", "encode3", "encode_bulk", "format_double",
 ]
 
@@ -59,6 +59,10 @@ class Push(list):
 
 class Verbatim(str):
     """A verbatim string (RESP3 ``=``, format ``txt``); RESP2 sends a bulk string."""
+
+
+class BigNumber(str):
+    """A big number (RESP3 ``(``, its digits); RESP2 sends a bulk string."""
 
 
 def _b(s: str) -> bytes:
@@ -142,6 +146,9 @@ def _make_encoder(resp3: bool):
     def enc_status(v):
         return b"+%s\r\n" % _b(v)
 
+    def enc_big(v):
+        return b"(%s\r\n" % _b(v) if resp3 else enc_str(v)
+
     def enc_verbatim(v):
         if not resp3:
             return enc_str(v)
@@ -163,6 +170,7 @@ def _make_encoder(resp3: bool):
         bool: enc_bool,
         Status: enc_status,
         Verbatim: enc_verbatim,
+        BigNumber: enc_big,
         RedisError: _error_line,
     }
 
