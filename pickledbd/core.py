@@ -228,7 +228,8 @@ class PickleDB:
         Encodes the live dict in one orjson call that no other thread can interleave
         with, so no snapshot copy is made. False when the general path is needed."""
         state = self._state
-        if self._exp or any(db for i, db in state.dbs.items() if i != 0) or any(state.expires.values()):
+        if (self._exp or state.functions or any(db for i, db in state.dbs.items() if i != 0)
+                or any(state.expires.values())):
             return False
         data = encode_plain_db(self._db)
         if data is None:
@@ -265,7 +266,8 @@ class PickleDB:
         dbs[0] = db0
         expires = dict(state.expires)
         expires[0] = exp0
-        return State(dbs=dbs, expires=expires), dirty, marks
+        # a daemon's function libraries are kept as loaded
+        return State(dbs=dbs, expires=expires, functions=state.functions), dirty, marks
 
     def _restore_marks(self, marks) -> None:
         dirty, replaced, full = marks

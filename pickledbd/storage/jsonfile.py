@@ -66,9 +66,30 @@ def _build_doc(state: State, careful: bool) -> dict:
             meta.setdefault("expires", {})[name] = plain_exp
         if binary:
             meta.setdefault("binary", {})[name] = binary
+    if state.functions:
+        meta["functions"] = [encode_function(code) for code in state.functions]
     if len(meta) > 1:
         doc[RESERVED_KEY] = meta
     return doc
+
+
+def encode_function(code: str):
+    """A library's code: the string, or {"b64": ...} when it is not valid UTF-8."""
+    return {"b64": b64e(code)} if is_binary_str(code) else code
+
+
+def decode_functions(items: Any) -> list[str]:
+    if not isinstance(items, list):
+        raise FormatError(f"functions section is {_kind(items)}, expected an array")
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict) and list(item) == ["b64"] and isinstance(item["b64"], str):
+            out.append(b64d(item["b64"]))
+        else:
+            raise FormatError(f"a function library is {_kind(item)}, expected a string")
+    return out
 
 
 def encode_plain_db(db: dict) -> bytes | None:
@@ -87,7 +108,7 @@ def encode_plain_db(db: dict) -> bytes | None:
 def encode_state(state: State) -> bytes:
     """The file's bytes. One orjson.dumps call in the common case (database 0 only)."""
     db0 = state.dbs.get(0) or {}
-    simple = (RESERVED_KEY not in db0
+    simple = (RESERVED_KEY not in db0 and not state.functions
               and not any(d for i, d in state.dbs.items() if i != 0)
               and not any(state.expires.get(i) for i in state.dbs))
     if simple:
@@ -166,6 +187,8 @@ def decode_document(doc: Any, zset_factory: Callable = ScoreDict, now_ms: int | 
                 db[key] = decode_binary(kind, enc, zset_factory)
                 if exp_ms is not None:
                     state.expires.setdefault(i, {})[key] = int(exp_ms)
+        if "functions" in meta:
+            state.functions = decode_functions(meta["functions"])
     except FormatError:
         raise
     except (TypeError, ValueError, AttributeError) as e:

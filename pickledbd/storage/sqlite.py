@@ -21,6 +21,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS kv (db INTEGER NOT NULL, key BLOB NOT NULL, type TEXT,"
     " value BLOB NOT NULL, expire_ms INTEGER, PRIMARY KEY (db, key)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS functions (position INTEGER PRIMARY KEY, code BLOB NOT NULL)",
 )
 KV_COLUMNS = ["db", "key", "type", "value", "expire_ms"]
 UPSERT = "INSERT OR REPLACE INTO kv (db, key, type, value, expire_ms) VALUES (?, ?, ?, ?, ?)"
@@ -135,6 +136,9 @@ class SQLiteStorage:
                     state.expires.setdefault(i, {})[key] = int(exp)
         except orjson.JSONDecodeError as e:
             raise FormatError(f"a value is not valid JSON: {e}") from None
+        if "functions" in tables:
+            state.functions = [_key_str(code) for (code,) in
+                               conn.execute("SELECT code FROM functions ORDER BY position")]
         return state
 
     # ------------------------------------------------------------ save
@@ -160,6 +164,10 @@ class SQLiteStorage:
             self._expired = []
 
     def _write(self, conn: sqlite3.Connection, state: State, dirty: dict | None) -> None:
+        # the function libraries are few and small: rewritten by every save
+        conn.execute("DELETE FROM functions")
+        conn.executemany("INSERT INTO functions (position, code) VALUES (?, ?)",
+                         [(n, _key_bytes(code)) for n, code in enumerate(state.functions)])
         if dirty is None:
             conn.execute("DELETE FROM kv")
             for i, db in state.dbs.items():

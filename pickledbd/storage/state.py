@@ -28,6 +28,9 @@ class ScoreDict(dict):
 class State:
     dbs: dict[int, dict[str, Any]] = field(default_factory=lambda: {0: {}})
     expires: dict[int, dict[str, int]] = field(default_factory=dict)
+    # the daemon's function libraries (FUNCTION LOAD's text, shebang included), in load order;
+    # the library keeps them untouched
+    functions: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if 0 not in self.dbs:
