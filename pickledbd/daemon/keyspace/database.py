@@ -288,6 +288,8 @@ class Keyspace:
         self.notify_sink = None        # fn(cls, event, key, db index): publish the event
         self.on_expired = None         # fn(db index, key): a key expired (propagate a DEL)
         self.tracking = None           # object with key_modified(key): client-side caching
+        self.functions = None          # the function libraries (scripting/functions.py): codes()
+        #                                and load_codes(codes), saved and loaded with the data
         self.reading = False           # set by the engine around readonly commands while
         #                                keymiss events are enabled: lookups that miss notify
 
@@ -297,6 +299,10 @@ class Keyspace:
 
     # ---- persistence
     def load_state(self, state) -> None:
+        """The data file's content; the function libraries first (CorruptDatabaseError for one
+        that cannot be loaded: nothing is changed then)."""
+        if self.functions is not None:
+            self.functions.load_codes(state.functions)
         for i, data in state.dbs.items():
             if i >= len(self.dbs):
                 raise ValueError("the data file holds database %d but only %d databases are configured"
@@ -308,7 +314,8 @@ class Keyspace:
     def state(self):
         from ...storage import State
         return State(dbs={db.index: db.data for db in self.dbs},
-                     expires={db.index: db.expires for db in self.dbs if db.expires})
+                     expires={db.index: db.expires for db in self.dbs if db.expires},
+                     functions=self.functions.codes() if self.functions is not None else [])
 
     def swap(self, a: int, b: int) -> None:
         da, db_ = self.dbs[a], self.dbs[b]

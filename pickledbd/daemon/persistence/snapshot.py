@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 
+from ...errors import CorruptDatabaseError
 from ...storage import open_storage
 from ..keyspace.zset import ZSet
 
@@ -60,7 +61,10 @@ class Snapshots:
     def load(self) -> None:
         t0 = time.time()
         state = self.storage.load(zset_factory=ZSet)
-        self.ks.load_state(state)
+        try:
+            self.ks.load_state(state)
+        except CorruptDatabaseError as e:       # a function library that cannot be loaded
+            raise CorruptDatabaseError("%s: %s" % (self.storage.path, e)) from None
         keys = sum(len(db.data) for db in self.ks.dbs)
         expires = sum(len(db.expires) for db in self.ks.dbs)
         self.loaded_keys = keys
