@@ -168,7 +168,10 @@ def test_busy_script_answers_others_and_is_killed(busy_server):
 
 def test_a_script_that_wrote_is_unkillable_but_shutdown_nosave_works(busy_server):
     srv = busy_server
-    t, out = _run_in_thread(lambda: srv.client().eval(
+    # no retries: the client's error must come when the server goes, not after backoffs
+    from redis.retry import Retry
+    from redis.backoff import NoBackoff
+    t, out = _run_in_thread(lambda: srv.client(retry=Retry(NoBackoff(), 0)).eval(
         "redis.call('set', 'busy:w', '1') local i = 0 while true do i = i + 1 end", 0))
     time.sleep(0.8)
     assert _raw(srv, "SCRIPT", "KILL").startswith(b"-UNKILLABLE Sorry the script already executed write "
@@ -178,7 +181,7 @@ def test_a_script_that_wrote_is_unkillable_but_shutdown_nosave_works(busy_server
         s.settimeout(5)
         assert s.recv(100) == b""              # closed: the server is going away
     assert srv.proc.wait(10) == 0
-    t.join(5)
+    t.join(10)
     assert "error" in out
 
 

@@ -93,6 +93,7 @@ def _section_memory(c):
         ("used_memory_peak_perc", "%.2f%%" % (100.0 * rss / peak if peak else 100.0)),
         ("total_system_memory", total),
         ("total_system_memory_human", _human(total)),
+        *_lua_memory(c),
         ("maxmemory", maxmem),
         ("maxmemory_human", _human(maxmem)),
         ("maxmemory_policy", c.config.values["maxmemory-policy"]),
@@ -100,6 +101,35 @@ def _section_memory(c):
         ("mem_allocator", "libc"),
         ("lazyfree_pending_objects", 0),
         ("lazyfreed_objects", 0),
+    ]
+
+
+def _lua_memory(c):
+    """The scripting fields. One Lua VM runs EVAL scripts and functions here (Redis has one
+    each): its heap is reported as the EVAL VM's, the functions VM's as 0."""
+    sc = c.scripting
+    lua = sc.lua_memory()
+    scripts = sc.scripts_memory()
+    functions = getattr(sc, "functions", None)
+    libraries = functions.current.libraries if functions is not None else {}
+    nfunctions = sum(len(lib.functions) for lib in libraries.values())
+    fslots = max(4, 1 << (nfunctions - 1).bit_length()) if nfunctions else 0
+    # functionsMemoryOverhead, estimated: the engine, the functions dict, each library's code
+    fmem = 200 + nfunctions * 24 + fslots * 8 + sum(len(lib.code) + 64 for lib in libraries.values())
+    return [
+        ("used_memory_lua", lua),
+        ("used_memory_vm_eval", lua),
+        ("used_memory_lua_human", _human(lua)),
+        ("used_memory_scripts_eval", scripts),
+        ("number_of_cached_scripts", len(sc.scripts)),
+        ("number_of_functions", nfunctions),
+        ("number_of_libraries", len(libraries)),
+        ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", lua),
+        ("used_memory_vm_total_human", _human(lua)),
+        ("used_memory_functions", fmem),
+        ("used_memory_scripts", scripts + fmem),
+        ("used_memory_scripts_human", _human(scripts + fmem)),
     ]
 
 

@@ -19,6 +19,10 @@ def _keys_and_args(args):
 
 
 def _eval(c, args, by_sha: bool, read_only: bool):
+    if c.clients.monitors:            # EVAL is skip_monitor: shown first, before its calls, even if refused
+        c.clients.feed_monitors(c, args)
+    if by_sha and len(args[1]) != 40:       # evalShaCommand: no such sha, before numkeys is read
+        raise RedisError("NOSCRIPT No matching script. Please use EVAL.")
     keys, argv = _keys_and_args(args)
     return c.scripting.eval(c, args, keys, argv, by_sha, read_only)
 

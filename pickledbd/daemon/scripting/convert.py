@@ -1,28 +1,28 @@
-"""Conversions between replies and Lua values, as Redis's script_lua.c does them.
+"""Conversions between replies and Lua values, as Redis 7.0's script_lua.c does them.
 
 Reply -> Lua (what ``redis.call`` returns), by the script's protocol (``redis.setresp``):
-bulk string -> string, integer -> number, status -> ``{ok=...}``, error -> ``{err=...}``,
-array -> table; null -> false (RESP2) or nil (RESP3); under RESP3 map -> ``{map={...}}``,
-set -> ``{set={member=true}}``, double -> ``{double=n}``, boolean -> boolean, verbatim ->
-``{verbatim_string={format=..., string=...}}``, big number -> ``{big_number=...}``.
+bulk string -> string, integer -> number, status -> ``{ok=...}``, error -> ``{err=...,
+ignore_error_stats_update=true}``, array -> table; null -> false (RESP2) or nil (RESP3); under
+RESP3 map -> ``{map={...}}``, set -> ``{set={member=true}}``, double -> ``{double=n}``, boolean ->
+boolean, verbatim -> ``{verbatim_string={format=..., string=...}}``, big number ->
+``{big_number=...}``; under RESP2 these arrive as their RESP2 forms.
 
-Lua -> reply (what a script returns), by the caller's protocol: string -> bulk, number ->
-integer (truncated), true -> 1 (RESP3: #t), false -> null (RESP3: #f), nil -> null,
-``{err=...}`` -> error, ``{ok=...}`` -> status, ``{double=..}``/``{map=..}``/``{set=..}``/
-``{big_number=..}``/``{verbatim_string=..}`` -> those types, any other table -> array of
-its elements up to the first nil.
+Lua -> reply (what a script returns): ``ENCODER``, a Lua function that writes the RESP bytes
+for the caller's protocol the way luaReplyToRedisReply does (raw reads, so no metamethod of
+the script runs; ``{err=}``, ``{ok=}``, ``{double=}``, ``{big_number=}``,
+``{verbatim_string=}``, ``{map=}``, ``{set=}`` in that order, else an array up to the first
+nil; numbers truncated to integers; booleans by the script's protocol; nesting past Lua's C
+stack limit answers ``-ERR reached lua stack limit`` at that depth, as Redis does).
 """
 from __future__ import annotations
 
+import ctypes
 import math
 
 import hiredis
-from lupa import lua51
 
 from ..errors import RedisError
-from ..protocol.reply import NULL_ARRAY, BigNumber, Push, SetReply, Status, Verbatim, format_double
-
-lua_type = lua51.lua_type
+from ..protocol.reply import NULL_ARRAY, BigNumber, Push, SetReply, Status, Verbatim
 
 _PREENCODED = {b"+OK\r\n": Status("OK"), b"+PONG\r\n": Status("PONG"), b"+QUEUED\r\n": Status("QUEUED")}
 
@@ -35,11 +35,89 @@ def _s(b: bytes) -> str:
     return b.decode("utf-8", "surrogateescape")
 
 
+def error_text(message: str) -> str:
+    """luaPushErrorBuff: the ``err`` text Lua gets for an error reply ``-<message>``: the text
+    up to a NUL, ``CODE rest`` with the rest's CR/LF trimmed (``ERR <message>`` when there is
+    no space to tell a code)."""
+    message = message.split("\0", 1)[0]
+    code, sep, rest = message.partition(" ")
+    if not sep:
+        code, rest = "ERR", message
+    return "%s %s" % (code, rest.strip("\r\n"))
+
+
+def format_number(x) -> str:
+    """A Lua number as redis.call sends it (``%.17g``, C's spelling of inf and nan)."""
+    if x.__class__ is int and -10 ** 17 < x < 10 ** 17:
+        return str(x)
+    x = float(x)
+    if math.isnan(x):
+        return "-nan" if math.copysign(1.0, x) < 0 else "nan"
+    return "%.17g" % x
+
+
+def lua_string(x) -> bytes:
+    """lua_tostring of a number (``%.14g``, C's spelling of inf and nan)."""
+    x = float(x)
+    if math.isnan(x):
+        return b"-nan" if math.copysign(1.0, x) < 0 else b"nan"
+    return b"%.14g" % x
+
+
+_libc = ctypes.CDLL(None)
+_strtod = _libc.strtod
+_strtod.restype = ctypes.c_double
+_strtod.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p)]
+_strtoul = _libc.strtoul
+_strtoul.restype = ctypes.c_ulong
+_strtoul.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int]
+
+
+def lua_tonumber(v):
+    """lua_tonumber: numbers as they are, strings Lua reads as numbers (luaO_str2d: strtod,
+    hex, surrounding spaces), else None."""
+    if v.__class__ is int or v.__class__ is float:
+        return v
+    if v.__class__ is not bytes:
+        return None
+    s = v.split(b"\0", 1)[0]             # the C string
+    buf = ctypes.create_string_buffer(s)
+    base = ctypes.addressof(buf)
+    end = ctypes.c_char_p()
+    x = _strtod(buf, ctypes.byref(end))
+    pos = ctypes.cast(end, ctypes.c_void_p).value - base
+    if pos == 0:
+        return None
+    if s[pos:pos + 1] in (b"x", b"X"):
+        x = float(_strtoul(buf, ctypes.byref(end), 16))
+        pos = ctypes.cast(end, ctypes.c_void_p).value - base
+    if s[pos:].strip(b" \t\n\v\f\r"):
+        return None
+    return x
+
+
+def c_int(x) -> int:
+    """(int) of a lua_Number, as x86-64 casts it (out of range and NaN give INT_MIN)."""
+    if x.__class__ is int and -(1 << 31) <= x < (1 << 31):
+        return x
+    x = float(x)
+    if math.isnan(x) or not -2147483649.0 < x < 2147483648.0:
+        return -(1 << 31)
+    return int(x)
+
+
 class ToLua:
     """Reply values -> Lua values for one Lua runtime."""
 
     def __init__(self, lua):
         self.table = lua.table_from
+
+    def error(self, message: str, command_error: bool = True):
+        """The ``{err=...}`` table of an error; ``command_error``: a command's error reply,
+        which Redis already counted (``ignore_error_stats_update``)."""
+        if command_error:
+            return self.table({b"err": _b(error_text(message)), b"ignore_error_stats_update": True})
+        return self.table({b"err": _b(error_text(message))})
 
     def convert(self, v, resp3: bool):
         cls = v.__class__
@@ -56,7 +134,7 @@ class ToLua:
         if cls is Status:
             return self.table({b"ok": _b(v)})
         if isinstance(v, RedisError):
-            return self.table({b"err": _b(v.message)})
+            return self.error(v.message)
         if cls is dict:
             if resp3:
                 return self.table({b"map": self.table({self.convert(k, True): self.convert(x, True)
@@ -73,7 +151,7 @@ class ToLua:
         if cls is float:
             if resp3:
                 return self.table({b"double": v})
-            return _b(format_double(v))
+            return _b(_double_text(v))
         if cls is bool:
             return v if resp3 else int(v)
         if cls is Verbatim:
@@ -82,7 +160,18 @@ class ToLua:
             return _b(v)
         if cls is BigNumber:
             return self.table({b"big_number": _b(v)}) if resp3 else _b(v)
+        if isinstance(v, str):
+            return _b(v)
         raise TypeError("cannot convert a %s reply for Lua" % cls.__name__)
+
+
+def _double_text(x: float) -> str:
+    """addReplyDouble's text (``%.17g``; inf and nan as C prints them)."""
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if math.isnan(x):
+        return "-nan" if math.copysign(1.0, x) < 0 else "nan"
+    return "%.17g" % x
 
 
 def parse_preencoded(data: bytes):
@@ -108,68 +197,173 @@ def _from_hiredis(v):
     return v
 
 
-def to_reply(v, resp3: bool):
-    """A script's Lua return value -> a reply value; ``resp3``: the script chose RESP3 with
-    redis.setresp(3) (booleans then stay booleans; the caller's protocol encodes the rest)."""
-    cls = v.__class__
-    if cls is bytes:
-        return _s(v)
-    if cls is int:
-        return v
-    if cls is float:
-        return _truncate(v)
-    if v is None:
-        return None
-    if cls is bool:
-        if resp3:
-            return v
-        return 1 if v else None
-    if lua_type(v) == "table":
-        return _table_to_reply(v, resp3)
-    return None                 # functions, userdata, threads: nil (as Redis)
+# luaReplyToRedisReply in Lua: ``encode(value, script_resp, caller_resp)`` -> the reply's
+# RESP bytes, and the error replies in it that errorstats counts (not those of a command's
+# error the script passes on, ``ignore_error_stats_update``: counted when it happened).
+# ``h`` mirrors the height of Redis's Lua stack (what lua_checkstack(L, 4) sees): the value
+# at the top with the error handler below it, one more slot per array level, and a map's
+# key at +4 and value at +3, a set's member at +3 above their table.
+ENCODER = b"""
+local rawget, next, type, format, gsub, match, sub, floor = rawget, next, type, string.format,
+      string.gsub, string.match, string.sub, math.floor
+local concat, getmetatable = table.concat, debug.getmetatable
+local function plain_get(t, i) return t[i] end       -- rawget, for a table without metatable
+local MAXCSTACK = 8000                -- LUAI_MAXCSTACK
+local INF = 1/0
 
+-- one reply at a time (the encoder never yields): its state as upvalues
+local out, n, counted, null, sresp, cresp
 
-def _truncate(x: float) -> int:
-    """(long long) of a double, as C on x86-64: NaN, infinities and out-of-range values give
-    LLONG_MIN."""
-    if math.isnan(x) or math.isinf(x) or not -9.223372036854775808e18 <= x < 9.223372036854775808e18:
-        return -(1 << 63)
-    return int(x)
+-- numbers become text through sprintf, slow next to the rest: the headers of the usual
+-- lengths and the small integers are made once
+local heads = setmetatable({}, {__index = function(t, len)
+  local s = '$' .. len .. '\\r\\n'
+  if len < 65536 then t[len] = s end
+  return s
+end})
+local integers = setmetatable({}, {__index = function(t, v)
+  local s = format(':%d\\r\\n', v)
+  if v >= -1024 and v < 65536 and v == floor(v) then t[v] = s end
+  return s
+end})
+local function bulk(s)
+  local len = #s
+  if len < 512 then
+    n = n + 1; out[n] = heads[len] .. s .. '\\r\\n'
+  else
+    out[n + 1] = heads[len]; out[n + 2] = s; out[n + 3] = '\\r\\n'
+    n = n + 3
+  end
+end
+local function integer(v)             -- (long long) of the number
+  if v ~= v then return format(':%d\\r\\n', v) end          -- NaN: no table key
+  return integers[v]
+end
+local function double(d)
+  local s
+  if d == INF then s = 'inf' elseif d == -INF then s = '-inf' else s = format('%.17g', d) end
+  if cresp == 2 then bulk(s) else n = n + 1; out[n] = ',' .. s .. '\\r\\n' end
+end
+local function cstr(s) return (match(s, '^[^%z]*')) end        -- what C sees up to a NUL
+local function oneline(s) return (gsub(s, '[\\r\\n]', ' ')) end
 
+local enc
+enc = function(v, h)
+  if h + 4 > MAXCSTACK then
+    n = n + 1; out[n] = '-ERR reached lua stack limit\\r\\n'
+    return
+  end
+  local t = type(v)
+  if t == 'string' then
+    bulk(v)
+  elseif t == 'number' then
+    n = n + 1; out[n] = integer(v)
+  elseif t == 'boolean' then
+    n = n + 1
+    if sresp == 2 then out[n] = v and ':1\\r\\n' or null
+    elseif cresp == 3 then out[n] = v and '#t\\r\\n' or '#f\\r\\n'
+    else out[n] = v and ':1\\r\\n' or ':0\\r\\n' end
+  elseif t == 'table' then
+    local f = rawget(v, 'err')
+    if type(f) == 'string' then
+      local line = oneline((gsub('-' .. cstr(f), '[\\r\\n]+$', '')))
+      n = n + 1; out[n] = line .. '\\r\\n'
+      if rawget(v, 'ignore_error_stats_update') ~= true then
+        counted[#counted + 1] = line
+      end
+      return
+    end
+    f = rawget(v, 'ok')
+    if type(f) == 'string' then
+      n = n + 1; out[n] = '+' .. oneline(cstr(f)) .. '\\r\\n'
+      return
+    end
+    f = rawget(v, 'double')
+    if type(f) == 'number' then double(f) return end
+    f = rawget(v, 'big_number')
+    if type(f) == 'string' then
+      f = oneline(f)
+      if cresp == 2 then bulk(f) else n = n + 1; out[n] = '(' .. f .. '\\r\\n' end
+      return
+    end
+    f = rawget(v, 'verbatim_string')
+    if type(f) == 'table' then
+      local fmt, s = rawget(f, 'format'), rawget(f, 'string')
+      if type(fmt) == 'string' and type(s) == 'string' then
+        if cresp == 2 then
+          bulk(s)
+        else
+          fmt = sub(cstr(fmt) .. '   ', 1, 3)
+          n = n + 1; out[n] = '=' .. (#s + 4) .. '\\r\\n' .. fmt .. ':' .. s .. '\\r\\n'
+        end
+        return
+      end
+    end
+    f = rawget(v, 'map')
+    if type(f) == 'table' then
+      n = n + 1
+      local slot, count = n, 0
+      local k, x = next(f)
+      while k ~= nil do
+        enc(k, h + 4)
+        enc(x, h + 3)
+        count = count + 1
+        k, x = next(f, k)
+      end
+      out[slot] = cresp == 3 and '%' .. count .. '\\r\\n' or '*' .. count * 2 .. '\\r\\n'
+      return
+    end
+    f = rawget(v, 'set')
+    if type(f) == 'table' then
+      n = n + 1
+      local slot, count = n, 0
+      local k = next(f)
+      while k ~= nil do
+        enc(k, h + 3)
+        count = count + 1
+        k = next(f, k)
+      end
+      out[slot] = (cresp == 3 and '~' or '*') .. count .. '\\r\\n'
+      return
+    end
+    n = n + 1
+    local slot, j = n, 1
+    local get = getmetatable(v) == nil and plain_get or rawget
+    local x = get(v, 1)
+    if h + 5 <= MAXCSTACK then          -- the elements' level is not past the limit
+      while x ~= nil do
+        local tx = type(x)
+        if tx == 'string' then
+          local len = #x
+          if len < 512 then n = n + 1; out[n] = heads[len] .. x .. '\\r\\n' else bulk(x) end
+        elseif tx == 'number' and x == x then
+          n = n + 1; out[n] = integers[x]
+        else
+          enc(x, h + 1)
+        end
+        j = j + 1
+        x = get(v, j)
+      end
+    else
+      while x ~= nil do
+        enc(x, h + 1)
+        j = j + 1
+        x = get(v, j)
+      end
+    end
+    out[slot] = '*' .. (j - 1) .. '\\r\\n'
+  else
+    n = n + 1; out[n] = null
+  end
+end
 
-def _table_to_reply(t, resp3: bool):
-    err = t[b"err"]
-    if err.__class__ is bytes:
-        return RedisError(_s(err))
-    ok = t[b"ok"]
-    if ok.__class__ is bytes:
-        return Status(_s(ok))
-    double = t[b"double"]
-    if double is not None and double.__class__ in (int, float):
-        return float(double)
-    m = t[b"map"]
-    if m is not None and lua_type(m) == "table":
-        return {_key(k, resp3): to_reply(x, resp3) for k, x in m.items()}
-    s = t[b"set"]
-    if s is not None and lua_type(s) == "table":
-        return SetReply([_key(k, resp3) for k in s.keys()])
-    big = t[b"big_number"]
-    if big.__class__ is bytes:
-        return BigNumber(_s(big))
-    vs = t[b"verbatim_string"]
-    if vs is not None and lua_type(vs) == "table":
-        string = vs[b"string"]
-        if string.__class__ is bytes:
-            return Verbatim(_s(string))
-    out = []
-    i = 1
-    while True:
-        x = t[i]
-        if x is None:
-            return out
-        out.append(to_reply(x, resp3))
-        i += 1
-
-
-def _key(k, resp3: bool):
-    return to_reply(k, resp3)
+return function(value, script_resp, caller_resp)
+  out, n, counted = {}, 0, {}
+  sresp, cresp = script_resp, caller_resp
+  null = caller_resp == 3 and '_\\r\\n' or '$-1\\r\\n'
+  enc(value, 2)
+  local data, errors = concat(out, '', 1, n), counted
+  out, counted = nil, nil
+  return data, errors
+end
+"""

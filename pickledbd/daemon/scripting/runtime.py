@@ -21,25 +21,29 @@ import hashlib
 import logging
 import time
 
-from lupa import lua51
+from lupa import LuaError, lua51
 
 from ...version import REDIS_VERSION
 from ..errors import RedisError
 from ..protocol.reply import Status
 from . import libs
-from .convert import ToLua, to_reply
+from .convert import ENCODER, ToLua, c_int, format_number, lua_string, lua_tonumber
+from .flags import (EVAL_COMPAT, allow_oom_run, eval_flags_or_compat, eval_shebang, gate_error, prepare_error,
+                    read_only_run)
+from .functions import Functions
 
 log = logging.getLogger("pickledbd")
 
 HOOK_EVERY = 100_000          # Lua instructions between two busy checks (Redis: 100000)
 SLOW_SCRIPT = ("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
                "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.")
-KILLED = b"ERR Script killed by user with SCRIPT KILL..."
-KILLED_FUNCTION = b"ERR Script killed by user with FUNCTION KILL..."
+KILLED = b"ERR Script killed by user with SCRIPT KILL..."      # FUNCTION KILL's too, as in Redis 7.0
 SHUTDOWN_KILLED = b"ERR Script killed by user with SHUTDOWN NOSAVE..."
 REPL_NONE, REPL_AOF, REPL_REPLICA, REPL_ALL = 0, 1, 2, 3
 
 _LOG_LEVELS = {0: logging.DEBUG, 1: logging.INFO, 2: logging.INFO, 3: logging.WARNING}
+_VERBOSITY = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3, "nothing": 4}
+LUA_MAX_MEMORY = 1 << 30     # the Lua heap's cap: past it scripts get "not enough memory" (Redis: none)
 
 
 def _version_num(v: str) -> int:
@@ -47,167 +51,478 @@ def _version_num(v: str) -> int:
     return (major << 16) | (minor << 8) | patch
 
 
-# The prelude runs once per runtime. It receives the Python callbacks as arguments and keeps
+# The prelude runs once per runtime (chunk "=redis"). It receives the Python callbacks and keeps
 # them as upvalues of the functions it builds, so no script can reach them.
-PRELUDE = b"""
-local pycall, pysha1, pylog, pysetresp, pysetrepl, pycheck, redis_version, version_num = ...
+PRELUDE = rb"""
+local as_function, py, redis_version, version_num, hook_every = ...
 local G = _G
-local error, type, tostring, select, setmetatable, ipairs = error, type, tostring, select, setmetatable, ipairs
-local xpcall, loadstring, setfenv, rawset = xpcall, loadstring, setfenv, rawset
+local error, type, tostring, tonumber, select, pairs, next, rawget, rawset, rawequal, pcall, xpcall =
+      error, type, tostring, tonumber, select, pairs, next, rawget, rawset, rawequal, pcall, xpcall
+local setmetatable, getmetatable, loadstring, load, setfenv, collectgarbage =
+      setmetatable, getmetatable, loadstring, load, setfenv, collectgarbage
 local string, table, math, coroutine = string, table, math, coroutine
-local getinfo, sethook = debug.getinfo, debug.sethook
+local format, byte, sub, match, find, gsub = string.format, string.byte, string.sub, string.match,
+      string.find, string.gsub
+local floor, ceil = math.floor, math.ceil
+local getinfo, sethook, dgetmetatable = debug.getinfo, debug.sethook, debug.getmetatable
+local INTERNAL = '=redis'               -- the chunk name of this code (and of the functions loader)
 
-local redis = {}
-redis.call = function(...)
-  local ok, r = pycall(...)
-  if ok then return r end
-  error(r)
+-- Errors raised by Python functions reach Lua as the Python exception (a userdata of lupa's);
+-- every place a script can see an error value gets the Lua value it carries instead.
+local py_mt = dgetmetatable(py.call)
+local unwrap_py = py.unwrap
+local function unwrap(e)
+  if dgetmetatable(e) == py_mt then return unwrap_py(e) end
+  return e
 end
-redis.pcall = function(...)
-  local ok, r = pycall(...)
-  return r
-end
-redis.error_reply = function(msg)
-  if type(msg) ~= 'string' then error('wrong number or type of arguments') end
-  return {err = msg}
-end
-redis.status_reply = function(msg)
-  if type(msg) ~= 'string' then error('wrong number or type of arguments') end
-  return {ok = msg}
-end
-redis.sha1hex = function(s)
-  if select('#', s) ~= 1 then error('wrong number of arguments') end
-  return pysha1(s)
-end
-redis.log = function(level, ...)
-  if select('#', ...) < 1 then error('redis.log() requires two arguments or more.') end
-  if type(level) ~= 'number' then error('First argument must be a number (log level).') end
-  local msg = ''
-  for i = 1, select('#', ...) do
-    if i > 1 then msg = msg .. ' ' end
-    msg = msg .. tostring((select(i, ...)))
+
+local function cstr(s) return (match(s, '^[^%z]*')) end     -- a Lua string as C sees it
+
+-- luaL_argerror / luaL_typerror for the API function ``up`` levels above the caller of these
+-- helpers: the name it was called by, the position of its caller
+-- ``up``: the helper frames between the API function and argerror
+local function argerror(narg, extramsg, up)
+  up = up or 0
+  local ar = getinfo(2 + up, 'n')
+  local name = ar and ar.name
+  if ar and ar.namewhat == 'method' then
+    narg = narg - 1
+    if narg == 0 then error(format("calling '%s' on bad self (%s)", tostring(name), extramsg), 3 + up) end
   end
-  local ok, err = pylog(level, msg)
-  if not ok then error(err) end
+  error(format("bad argument #%d to '%s' (%s)", narg, name or '?', extramsg), 3 + up)
 end
-redis.setresp = function(v)
-  local ok, err = pysetresp(v)
-  if not ok then error(err) end
+local function typeerror(up, narg, tname, given, ...)   -- given: select('#', ...) of the API call
+  local got = narg > given and 'no value' or type((select(narg, ...)))
+  argerror(narg, tname .. ' expected, got ' .. got, up + 1)
 end
-redis.set_repl = function(v)
-  local ok, err = pysetrepl(v)
-  if not ok then error(err) end
-end
-redis.replicate_commands = function() return true end
-redis.breakpoint = function() return false end
-redis.debug = function() end
-redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
-redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
-redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = redis_version, version_num
 
--- Redis's error handler: an error becomes a table with the script's source and line
+-- the functions scripts get from this code: Lua functions that Redis has in C
+local builtin = setmetatable({}, {__mode = 'k'})
+local function is_c(f)
+  if builtin[f] then return true end
+  local info = getinfo(f, 'S')
+  return info.what == 'C' or info.source == INTERNAL
+end
+local function api(f) builtin[f] = true return f end
+
+-- Read-only tables: a library table is seen through an empty proxy, so that every write,
+-- to a new name or an existing one, is an error. The globals table itself is a plain table
+-- (so that `rawget(_G, name)` and `pairs(_G)` see the globals) whose metatable refuses new
+-- names and reports unknown ones; what a script assigns to an existing global is put back
+-- when it ends. Tables that pass through an API function are seen through their proxies.
+local READONLY = 'Attempt to modify a readonly table'
+local proxied = setmetatable({}, {__mode = 'k'})     -- proxy -> the table it shows
+local env = {}
+local function readonly_newindex() error(READONLY, 2) end
+local function protect(t)
+  local p = setmetatable({}, {__index = t, __newindex = readonly_newindex, __metatable = false})
+  proxied[p] = t
+  return p
+end
+local function is_readonly(t) return t == env or proxied[t] ~= nil end
+
+-- luaProtectedTableError, the globals' __index
+local function missing_global(...)
+  if select('#', ...) ~= 2 then error('Wrong number of arguments to luaProtectedTableError', 2) end
+  local _, k = ...
+  local kt = type(k)
+  if kt ~= 'string' and kt ~= 'number' then
+    error('Second argument to luaProtectedTableError must be a string or number', 2)
+  end
+  error("Script attempted to access nonexistent global variable '" .. cstr(tostring(k)) .. "'", 2)
+end
+api(missing_global)
+local globals_mt = protect({__index = missing_global})      -- what getmetatable(_G) shows
+local string_mt = protect({})                              -- what getmetatable('') shows
+
+-- Redis's error handler: the error as a table with the source and line of the script's code
+-- that raised it (a C function's caller; this file's functions are C functions in Redis)
 local function err_handler(err)
+  err = unwrap(err)
   local level = 2
-  local info = getinfo(level, 'nSl')
-  while info and (info.what == 'C' or info.source == '=redis') do
+  local i = getinfo(level, 'nSl')
+  if i and i.what == 'C' then
+    level = 3
+    i = getinfo(level, 'nSl')
+  end
+  while i and i.source == INTERNAL do
     level = level + 1
-    info = getinfo(level, 'nSl')
+    i = getinfo(level, 'nSl')
   end
   if type(err) ~= 'table' then
     err = {err = 'ERR ' .. tostring(err)}
   end
-  if info then
-    err['source'] = info.source
-    err['line'] = info.currentline
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
   end
   return err
 end
+api(err_handler)
 
--- the count hook: Python says whether to go on; a killed script errors on every line of
--- its own (never in this chunk's code, which must unwind it)
-local hook
-local function killed_hook()
-  local info = getinfo(2, 'S')
-  if info and info.source == '=redis' then return end
-  local msg = pycheck()
-  if msg then error({err = msg}) end
-end
-hook = function()
+-- The busy-script hook runs every hook_every instructions of every coroutine (Lua hooks are
+-- per thread: each coroutine a script creates gets the current one). Killed, it errors on
+-- every line of the script's own code, which pcall cannot swallow.
+local pycheck = py.check
+local hook_fn, hook_mask, hook_count        -- the hook of the running script, nil between runs
+local killed_hook
+local function count_hook()
   local msg = pycheck()
   if msg then
+    hook_fn, hook_mask, hook_count = killed_hook, 'l', 0
     sethook(killed_hook, 'l')
     error({err = msg})
   end
 end
+killed_hook = function()
+  local info = getinfo(2, 'S')
+  if info and info.source == INTERNAL then return end
+  local msg = pycheck()
+  if msg then error({err = msg}) end
+end
 
--- The sandbox: scripts run with their own global table (setfenv), holding only what Redis
--- offers; the real globals (lupa's, debug's) stay out of reach. Globals cannot be created,
--- reading an undefined one is an error, library tables are read-only.
-local env = {}
-local readonly = setmetatable({}, {__mode = 'k'})    -- tables scripts may not change
-local function protect(t)
-  local proxy = setmetatable({}, {
-    __index = t,
-    __newindex = function() error('Attempt to modify a readonly table', 2) end,
-    __metatable = false,
-  })
-  readonly[proxy] = true
-  return proxy
-end
-local real_loadstring, real_setfenv, real_rawset = loadstring, setfenv, rawset
-local function sandboxed_loadstring(s, chunkname)
-  if type(s) == 'string' and s:byte(1) == 27 then
-    return nil, 'attempt to load a binary chunk'
+-- the redis API
+local redis = {}
+redis.call = as_function(py.call)
+redis.pcall = as_function(py.pcall)
+redis.sha1hex = as_function(py.sha1hex)
+redis.log = as_function(py.log)
+redis.setresp = as_function(py.setresp)
+redis.set_repl = as_function(py.set_repl)
+redis.acl_check_cmd = as_function(py.acl_check_cmd)
+local function error_table(s)               -- luaPushErrorBuff
+  local code, msg = 'ERR', s
+  if byte(s, 1) == 45 then
+    local sp = find(s, ' ', 1, true)
+    if sp then code, msg = sub(s, 2, sp - 1), sub(s, sp + 1) else msg = sub(s, 2) end
   end
-  local f, err = real_loadstring(s, chunkname)
-  if f then real_setfenv(f, env) end
-  return f, err
+  msg = gsub(gsub(msg, '^[\r\n]+', ''), '[\r\n]+$', '')
+  return {err = code .. ' ' .. msg}
 end
-for _, name in ipairs({'assert', 'error', 'ipairs', 'next', 'pairs', 'pcall', 'rawequal', 'rawget',
-                       'select', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall', 'getmetatable',
-                       'setmetatable', '_VERSION'}) do
+redis.error_reply = api(function(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type(s) ~= 'string' then return error_table('wrong number or type of arguments') end
+  s = cstr(s)
+  if byte(s, 1) ~= 45 then s = '-' .. s end
+  return error_table(s)
+end)
+redis.status_reply = api(function(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type(s) ~= 'string' then return error_table('wrong number or type of arguments') end
+  return {ok = s}
+end)
+redis.replicate_commands = api(function() return true end)
+redis.breakpoint = api(function() return false end)
+redis.debug = api(function() end)
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = redis_version, version_num
+
+-- math.random / math.randomseed as Redis has them: Lua's code over redisLrand48, a 48-bit
+-- linear congruential generator (x = x * 0x5DEECE66D + 0xB) kept in three 16-bit words
+local x0, x1, x2 = 0x330E, 0xABCD, 0x1234
+local LRAND48_MAX = 2147483647
+local function lrand48()
+  local p = 0xE66D * x0 + 0xB
+  local r0 = p % 65536
+  p = 0xE66D * x1 + 0xDEEC * x0 + (p - r0) / 65536
+  local r1 = p % 65536
+  p = 0xE66D * x2 + 0xDEEC * x1 + 0x5 * x0 + (p - r1) / 65536
+  x0, x1, x2 = r0, r1, p % 65536
+  return x2 * 32768 + floor(x1 / 2)
+end
+local function int32(v)     -- (int)(lua_Integer)v
+  if v ~= v or v >= 2^63 or v < -2^63 then return 0 end
+  v = (v >= 0 and floor(v) or ceil(v)) % 4294967296
+  if v >= 2147483648 then v = v - 4294967296 end
+  return v
+end
+local function checkint(narg, given, ...)    -- luaL_checkint of the API function's argument
+  local v = tonumber((select(narg, ...)))
+  if v == nil then typeerror(1, narg, 'number', given, ...) end
+  return int32(v)
+end
+local math_api = {}
+for k, v in pairs(math) do math_api[k] = v end
+math_api.random = api(function(...)
+  local r = (lrand48() % LRAND48_MAX) / LRAND48_MAX
+  local n = select('#', ...)
+  if n == 0 then return r end
+  if n == 1 then
+    local u = checkint(1, n, ...)
+    if not (1 <= u) then argerror(1, 'interval is empty') end
+    return floor(r * u) + 1
+  end
+  if n == 2 then
+    local l = checkint(1, n, ...)
+    local u = checkint(2, n, ...)
+    if not (l <= u) then argerror(2, 'interval is empty') end
+    local span = (u - l + 1) % 4294967296
+    if span >= 2147483648 then span = span - 4294967296 end
+    return floor(r * span) + l
+  end
+  error('wrong number of arguments', 2)
+end)
+math_api.randomseed = api(function(...)
+  local seed = checkint(1, select('#', ...), ...) % 4294967296
+  x0, x1, x2 = 0x330E, seed % 65536, floor(seed / 65536)
+end)
+
+-- string.dump: not of the functions that are C in Redis
+local string_api = {}
+for k, v in pairs(string) do string_api[k] = v end
+local real_dump = string.dump
+string_api.dump = api(function(...)
+  local f = ...
+  if type(f) ~= 'function' then typeerror(0, 1, 'function', select('#', ...), ...) end
+  if is_c(f) then error('unable to dump given function', 2) end
+  return real_dump(f)
+end)
+
+-- table.insert writes raw: not into a read-only table
+local table_api = {}
+for k, v in pairs(table) do table_api[k] = v end
+local real_insert = table.insert
+table_api.insert = api(function(...)
+  local t = ...
+  local n = select('#', ...)
+  if type(t) ~= 'table' then typeerror(0, 1, 'table', n, ...) end
+  if n ~= 2 and n ~= 3 then error("wrong number of arguments to 'insert'", 2) end
+  if n == 3 and tonumber((select(2, ...))) == nil then typeerror(0, 2, 'number', n, ...) end
+  if is_readonly(t) then error(READONLY, 0) end
+  return real_insert(...)
+end)
+
+-- coroutines get the running script's hook; errors they return are the scripts' values
+local co_api = {}
+for k, v in pairs(coroutine) do co_api[k] = v end
+local real_create, real_wrap, real_resume = coroutine.create, coroutine.wrap, coroutine.resume
+co_api.create = api(function(...)
+  local f = ...
+  if type(f) ~= 'function' or is_c(f) then argerror(1, 'Lua function expected') end
+  local co = real_create(f)
+  if hook_fn then sethook(co, hook_fn, hook_mask, hook_count) end
+  return co
+end)
+co_api.wrap = api(function(...)
+  local f = ...
+  if type(f) ~= 'function' or is_c(f) then argerror(1, 'Lua function expected') end
+  return real_wrap(function(...)
+    if hook_fn then sethook(hook_fn, hook_mask, hook_count) end
+    return f(...)
+  end)
+end)
+local function resumed(ok, ...)
+  if ok then return ok, ... end
+  return false, unwrap((...))
+end
+co_api.resume = api(function(...)
+  local co = ...
+  if type(co) ~= 'thread' then argerror(1, 'coroutine expected') end
+  return resumed(real_resume(...))
+end)
+
+-- The globals
+for _, name in pairs({'assert', 'error', 'ipairs', 'tonumber', 'tostring', 'type', 'unpack',
+                      'select', 'rawequal', 'gcinfo', 'collectgarbage', '_VERSION'}) do
   env[name] = G[name]
 end
-env.rawset = function(t, k, v)
-  if t == env or readonly[t] then error('Attempt to modify a readonly table', 0) end
-  return real_rawset(t, k, v)
-end
-env.loadstring = sandboxed_loadstring
-env.string, env.table, env.math, env.coroutine = protect(string), protect(table), protect(math), protect(coroutine)
-env.redis = protect(redis)
 env._G = env
-local function set_library(name, t) env[name] = protect(t) end
-readonly[env] = true
-setmetatable(env, {
-  __index = function(t, k)
-    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-  end,
-  __newindex = function(t, k, v)
-    error('Attempt to modify a readonly table', 2)
-  end,
-  __metatable = false,
-})
+env.__redis__err__handler = err_handler
+env.redis = protect(redis)
+env.string, env.math, env.table, env.coroutine =
+  protect(string_api), protect(math_api), protect(table_api), protect(co_api)
 
--- one script run: KEYS and ARGV from the arguments (as globals for EVAL, as the two
--- arguments of a function for FCALL), the function under xpcall
-local function run(f, nkeys, ...)
-  local keys, argv = {}, {}
-  for i = 1, nkeys do keys[i] = (select(i, ...)) end
-  for i = nkeys + 1, select('#', ...) do argv[i - nkeys] = (select(i, ...)) end
-  real_rawset(env, 'KEYS', keys)
-  real_rawset(env, 'ARGV', argv)
-  sethook(hook, '', HOOK_EVERY)
-  local ok, r = xpcall(function() return f(keys, argv) end, err_handler)
+-- luaRedisPcall: an error table's ``err`` is the error pcall returns
+local function pcalled(ok, ...)
+  if ok then return ok, ... end
+  local e = unwrap((...))
+  if type(e) == 'table' then
+    local m = e.err
+    if type(m) == 'string' or type(m) == 'number' then e = m end
+  end
+  return false, e
+end
+env.pcall = api(function(...)
+  if select('#', ...) == 0 then return false, 'attempt to call a boolean value' end  -- as luaRedisPcall
+  return pcalled(pcall(...))
+end)
+env.xpcall = api(function(...)
+  if select('#', ...) < 2 then argerror(2, 'value expected') end
+  local f, h = ...
+  if type(h) == 'function' then
+    local handler = h
+    h = function(e) return handler(unwrap(e)) end
+  end
+  return xpcall(f, h)
+end)
+
+-- loaded chunks run with these globals; a binary chunk is parsed as text, as Redis's Lua
+-- (which has no undump) does
+env.loadstring = api(function(...)
+  local n = select('#', ...)
+  local s, name = ...
+  local ts = type(s)
+  if ts ~= 'string' and ts ~= 'number' then typeerror(0, 1, 'string', n, ...) end
+  local tn = type(name)
+  if tn ~= 'nil' and tn ~= 'string' and tn ~= 'number' then typeerror(0, 2, 'string', n, ...) end
+  s = tostring(s)
+  if name == nil then name = s end
+  if byte(s, 1) == 27 then s = ' ' .. s end
+  local f, err = loadstring(s, name)
+  if f then setfenv(f, env) end
+  return f, err
+end)
+env.load = api(function(...)
+  local n = select('#', ...)
+  local reader, name = ...
+  if type(reader) ~= 'function' then typeerror(0, 1, 'function', n, ...) end
+  local tn = type(name)
+  if tn ~= 'nil' and tn ~= 'string' and tn ~= 'number' then typeerror(0, 2, 'string', n, ...) end
+  local first = true
+  local f, err = load(function()
+    local piece = reader()
+    if first and type(piece) == 'string' and piece ~= '' then
+      first = false
+      if byte(piece, 1) == 27 then piece = ' ' .. piece end
+    end
+    return piece
+  end, name)
+  if f then setfenv(f, env) end
+  return f, err
+end)
+
+-- the read-only rules for the raw-access functions; proxies show their tables
+env.rawset = api(function(...)
+  local n = select('#', ...)
+  local t = ...
+  if type(t) ~= 'table' then typeerror(0, 1, 'table', n, ...) end
+  if n < 2 then argerror(2, 'value expected') end
+  if n < 3 then argerror(3, 'value expected') end
+  if is_readonly(t) then error(READONLY, 0) end
+  return rawset(...)
+end)
+env.rawget = api(function(...)
+  local n = select('#', ...)
+  local t, k = ...
+  if type(t) ~= 'table' then typeerror(0, 1, 'table', n, ...) end
+  if n < 2 then argerror(2, 'value expected') end
+  return rawget(proxied[t] or t, k)
+end)
+env.setmetatable = api(function(...)
+  local n = select('#', ...)
+  local t, mt = ...
+  if type(t) ~= 'table' then typeerror(0, 1, 'table', n, ...) end
+  if mt ~= nil and type(mt) ~= 'table' then argerror(2, 'nil or table expected') end
+  if n < 2 then argerror(2, 'nil or table expected') end
+  if is_readonly(t) then error(READONLY, 0) end
+  local current = dgetmetatable(t)
+  if current and rawget(current, '__metatable') ~= nil then error('cannot change a protected metatable', 2) end
+  return setmetatable(t, mt)
+end)
+env.getmetatable = api(function(...)
+  if select('#', ...) < 1 then argerror(1, 'value expected') end
+  local v = ...
+  if type(v) == 'string' then return string_mt end
+  if proxied[v] then return nil end
+  return getmetatable(v)
+end)
+local function next_of(...)
+  local n = select('#', ...)
+  local t, k = ...
+  if type(t) ~= 'table' then typeerror(0, 1, 'table', n, ...) end
+  return next(proxied[t] or t, k)
+end
+env.next = api(next_of)
+env.pairs = api(function(...)
+  local t = ...
+  if type(t) ~= 'table' then typeerror(0, 1, 'table', select('#', ...), ...) end
+  if proxied[t] then return next_of, t, nil end
+  return next, t, nil
+end)
+
+proxied[string_mt].__index = env.string
+
+local snapshot = {KEYS = true, ARGV = true}   -- env as it must be between scripts
+local function set_library(name, t)
+  local p = protect(t)
+  rawset(env, name, p)
+  snapshot[name] = p
+end
+for k, v in pairs(env) do snapshot[k] = v end
+env.KEYS, env.ARGV = {}, {}
+setmetatable(env, {__index = missing_global, __newindex = readonly_newindex, __metatable = globals_mt})
+
+local function restore_globals()
+  for k in next, env do
+    if snapshot[k] == nil then rawset(env, k, nil) end
+  end
+  for k, v in next, snapshot do
+    if v ~= true and rawget(env, k) ~= v then rawset(env, k, v) end
+  end
+end
+
+-- luaExtractErrorInformation (getfield: the error's metamethods may run, under the hook)
+local function error_info(e)
+  local msg, source, line, ignore = e.err, e.source, e.line, e.ignore_error_stats_update
+  local function str(v)
+    local t = type(v)
+    if t == 'string' or t == 'number' then return tostring(v) end
+    return nil
+  end
+  return str(msg), str(source), str(line), type(ignore) == 'boolean' and ignore
+end
+
+-- One script run, in three steps: prepare (KEYS and ARGV as globals for EVAL, the hook) and
+-- return what Python then runs under xpcall itself, so that the script's code is called from
+-- C as in Redis (error('x', 2) has no position to show); then finish: the error's fields
+-- (read under the hook: they may run the script's metamethods), the hook off, the globals
+-- put back. finish returns nothing for a success, else 'table', msg, source, line,
+-- ignore_error_stats_update or 'string', message.
+local function prepare(f, is_eval, keys, argv)
+  if is_eval then
+    rawset(env, 'KEYS', keys)
+    rawset(env, 'ARGV', argv)
+  end
+  hook_fn, hook_mask, hook_count = count_hook, '', hook_every
+  sethook(count_hook, '', hook_every)
+  if is_eval then return f end
+  return function() return f(keys, argv) end
+end
+
+local function finish(is_eval, ok, r)
+  local a, b, c, d, e
+  if not ok then
+    if type(r) == 'table' then
+      local got, msg, source, line, ignore = pcall(error_info, r)
+      if got then a, b, c, d, e = 'table', msg, source, line, ignore else a = 'table' end
+    else
+      a, b = 'string', (type(r) == 'string' or type(r) == 'number') and tostring(r) or 'execution failure'
+    end
+  end
   sethook()
-  return ok, r
+  hook_fn = nil
+  if is_eval then restore_globals() end
+  collectgarbage('restart')                  -- no script leaves the collector stopped
+  if a == 'string' and b == 'not enough memory' then collectgarbage('collect') end
+  return a, b, c, d, e
 end
 
+-- EVAL's compiler: the body under the chunk name, with the scripts' globals
 local function compile(body, chunkname)
-  return sandboxed_loadstring(body, chunkname)
+  if byte(body, 1) == 27 then body = ' ' .. body end
+  local f, err = loadstring(body, chunkname)
+  if f then setfenv(f, env) end
+  return f, err
 end
-real_rawset(env, 'KEYS', {})
-real_rawset(env, 'ARGV', {})
-return run, compile, set_library
+
+local function lua_memory() return collectgarbage('count') end
+
+-- nothing else of the real globals is needed; take away what no code here should reach
+for _, name in pairs({'python', 'os', 'io', 'package', 'require', 'dofile', 'loadfile', 'module'}) do
+  G[name] = nil
+end
+return prepare, finish, compile, set_library, lua_memory, err_handler
 """
 
 
@@ -242,16 +557,28 @@ class Scripting:
         self.lifecycle = lifecycle
         self.lua_ctx = lua_ctx          # the Context redis.call runs commands as
         self.scripts: dict = {}         # sha -> compiled function
+        self.scripts_mem = 0            # what Redis's lua_scripts_mem counts for them
+        self.script_flags: dict = {}    # sha -> flags of the scripts with a shebang (scripting/flags.py)
         self.running: ScriptRun | None = None
         self.lua = lua51.LuaRuntime(encoding=None, unpack_returned_tuples=True, register_eval=False,
-                                    register_builtins=False, attribute_filter=_no_attributes)
+                                    register_builtins=True, attribute_filter=_no_attributes,
+                                    max_memory=LUA_MAX_MEMORY)
         self.to_lua = ToLua(self.lua)
-        chunk = self.lua.globals()[b"loadstring"](PRELUDE.replace(b"HOOK_EVERY", b"%d" % HOOK_EVERY),
-                                                   b"=redis")
-        self._run, self._compile, self._set_library = chunk(
-            self._redis_call, _sha1hex, self._log, self._setresp, self._set_repl, self._check,
-            REDIS_VERSION.encode(), _version_num(REDIS_VERSION))
+        lua_globals = self.lua.globals()
+        as_function = lua_globals[b"python"][b"as_function"]    # Python callables as C functions
+        api = self.lua.table_from({
+            b"call": _lua_api(self._command), b"pcall": _lua_api(self._pcall), b"unwrap": self._unwrap,
+            b"check": _lua_api(self._check), b"sha1hex": _lua_api(self._sha1hex), b"log": _lua_api(self._log),
+            b"setresp": _lua_api(self._setresp), b"set_repl": _lua_api(self._set_repl),
+            b"acl_check_cmd": _lua_api(self._acl_check_cmd)})
+        chunk = lua_globals[b"loadstring"](PRELUDE, b"=redis")
+        self._prepare, self._finish, self._compile, self._set_library, self._lua_memory, self._err_handler = chunk(
+            as_function, api, REDIS_VERSION.encode(), _version_num(REDIS_VERSION), HOOK_EVERY)
+        self._xpcall = lua_globals[b"xpcall"]
+        self._collect = lua_globals[b"collectgarbage"]
+        self._encode = lua_globals[b"loadstring"](ENCODER, b"=redis")()
         libs.install(self.lua, self._set_library)
+        self.functions = Functions(self)    # FUNCTION LOAD's libraries, in this runtime
 
     # ------------------------------------------------------------------ EVAL
     def eval(self, c, args, keys, argv, by_sha: bool, read_only: bool):
@@ -265,12 +592,14 @@ class Scripting:
             body = _b(args[1])
             sha = hashlib.sha1(body).hexdigest()
             fn = self.scripts.get(sha)
-            if fn is None:
-                fn = self._create(body, sha)
-        if self.clients.monitors:
-            self.clients.feed_monitors(c, args)     # EVAL is skip_monitor: shown before its calls
+        flags = self.script_flags.get(sha, EVAL_COMPAT) if fn is not None else eval_flags_or_compat(body)
+        err = gate_error(self.engine, flags)     # processCommand judges a script by its flags
+        if err is not None:
+            raise err
+        if fn is None:
+            fn = self._create(body, sha)
         c.no_propagate()      # the script's commands are propagated, not the script
-        return self.run_function(c, fn, sha, keys, argv, read_only, True)
+        return self.run_function(c, fn, sha, keys, argv, read_only, True, flags)
 
     def load(self, body: str) -> str:
         """SCRIPT LOAD: compile and cache, return the sha."""
@@ -282,77 +611,187 @@ class Scripting:
 
     def flush(self) -> None:
         self.scripts.clear()
+        self.scripts_mem = 0
+        self._collect()           # Redis closes its Lua state: the memory goes back now
+        self.script_flags.clear()
 
     def _create(self, body: bytes, sha: str):
-        fn, err = self._compile(body, b"@user_script")
+        flags, start = eval_shebang(body)     # the shebang line is cut, its newline kept
+        fn, err = self._compile(body[start:] if start else body, b"@user_script")
         if fn is None:
             raise RedisError("ERR Error compiling script (new function): %s" % _s(err))
         self.scripts[sha] = fn
+        self.scripts_mem += _script_memory(len(body))
+        if flags != EVAL_COMPAT:
+            self.script_flags[sha] = flags
         return fn
 
     # ------------------------------------------------------------------ running
     def run_function(self, c, fn, name: str, keys, argv, read_only: bool, is_eval: bool,
-                     allow_oom: bool = False):
+                     flags: int = EVAL_COMPAT):
+        """Run an EVAL script or a function (``name``: its sha or function name) for ``c``;
+        ``read_only``: called by EVAL_RO/EVALSHA_RO/FCALL_RO; ``flags``: the script's
+        (scripting/flags.py)."""
         if self.running is not None:
             raise RedisError("ERR recursive script call")   # cannot happen: noscript
+        err = prepare_error(flags, read_only)
+        if err is not None:
+            raise err
         sc = self.lua_ctx
         sc.db = c.db
         sc.set_protocol(2)
-        run = self.running = ScriptRun(c, sc, name, read_only, allow_oom, is_eval, self.ks.dirty)
+        run = self.running = ScriptRun(c, sc, name, read_only_run(flags, read_only), allow_oom_run(flags),
+                                       is_eval, self.ks.dirty)
+        table = self.lua.table_from
+        outcome = (None, None)
         try:
-            ok, result = self._run(fn, len(keys), *[_b(a) for a in keys], *[_b(a) for a in argv])
+            target = self._prepare(fn, is_eval, table([_b(a) for a in keys]), table([_b(a) for a in argv]))
+            outcome = self._xpcall(target, self._err_handler)
+            if outcome.__class__ is not tuple:      # true alone: the script returned nothing
+                outcome = (outcome, None)
+        except LuaError as e:             # out of memory in the prelude's own work
+            outcome = (False, str(e).encode("utf-8", "replace"))
         finally:
-            self.running = None
-            if run.busy:
-                self.engine.script_done()
-                self.clients.io.busy_over()
-                log.warning("Slow script detected: still in execution after %d milliseconds. "
-                            "Finished now.", int((time.monotonic() - run.start) * 1000))
-        if not ok:
-            raise _script_error(result, name)
-        return to_reply(result, sc.resp == 3)     # the script's protocol (redis.setresp) decides
+            try:
+                failure = self._finish(is_eval, outcome[0], outcome[1])
+            finally:
+                self.running = None
+                if run.busy:
+                    self.engine.script_done()
+                    self.clients.io.busy_over()
+                    log.warning("Slow script detected: still in execution after %d milliseconds. "
+                                "Finished now.", int((time.monotonic() - run.start) * 1000))
+        if not outcome[0]:
+            raise _script_error(failure, name)
+        try:        # the script's protocol (redis.setresp) decides booleans, the caller's the rest
+            data, counted = self._encode(outcome[1], sc.resp, c.resp)
+        except LuaError as e:
+            raise RedisError("ERR Error running script %s, %s" % (name, _one_line(str(e))[:100])) from None
+        if data[:1] == b"-":            # an error reply: the engine counts it, unless it was counted
+            message = _s(data[1:-2])
+            raise RedisError(message) if len(counted) else CountedError(message)
+        for i in range(1, len(counted) + 1):        # errors inside the reply count too
+            self.engine.stats.error_reply(RedisError(_s(counted[i][1:])))
+        return data
 
     # ------------------------------------------------------------------ callbacks from Lua
-    def _redis_call(self, *args):
+    # Lua calls these as C functions (python.as_function, through _lua_api). One that fails
+    # returns a Failure; the wrapper raises it as a LuaRaise, which reaches Lua as a userdata
+    # that every place a script sees errors unwraps into the error table (the prelude).
+    def _command(self, *args):
+        """redis.call (redis.pcall): the reply as a Lua value, or a Failure."""
         run = self.running
         if run is None:
-            return False, self._error("ERR redis.call is not allowed here")   # FUNCTION LOAD time
+            return Failure("ERR redis.call/pcall can only be called inside a script invocation")
         if not args:
-            return False, self._error("ERR Please specify at least one argument for this redis lib call")
+            return Failure("ERR Please specify at least one argument for this redis lib call")
         argv = []
         for a in args:
             cls = a.__class__
             if cls is bytes:
                 argv.append(a.decode("utf-8", "surrogateescape"))
             elif cls is int or cls is float:
-                argv.append("%.14g" % a)
+                argv.append(format_number(a))
             else:
-                return False, self._error("ERR Lua redis lib command arguments must be strings or integers")
+                return Failure("ERR Lua redis lib command arguments must be strings or integers")
+        stats = self.engine.stats
+        errors = stats.total_error_replies
         reply = self.engine.script_command(run, argv)
         if isinstance(reply, RedisError):
-            return False, self._error(reply.message)
-        return True, self.to_lua.convert(reply, run.ctx.resp == 3)
+            if stats.total_error_replies == errors:     # refused before it ran: count it now
+                stats.error_reply(reply)
+            return Failure(reply.message, command_error=True)
+        return self.to_lua.convert(reply, run.ctx.resp == 3)
 
-    def _error(self, message: str):
-        return self.lua.table_from({b"err": _b(message)})
+    def _pcall(self, *args):
+        r = self._command(*args)
+        if r.__class__ is Failure:
+            return self.to_lua.error(r.message, r.command_error)
+        return r
 
-    def _log(self, level, msg):
-        if level not in _LOG_LEVELS:
-            return False, b"Invalid debug level."
-        log.log(_LOG_LEVELS[level], "%s", _s(msg) if msg.__class__ is bytes else msg)
-        return True, None
+    def _unwrap(self, e):
+        """The Lua value of an error a Python function raised."""
+        if e.__class__ is LuaRaise:
+            if e.message is None:
+                return b"not enough memory"
+            return self.to_lua.error(e.message, e.command_error)
+        return e
 
-    def _setresp(self, v):
-        if v not in (2, 3):
-            return False, b"RESP version must be 2 or 3."
-        self.running.ctx.set_protocol(v)
-        return True, None
+    def _sha1hex(self, *args):
+        if len(args) != 1:
+            return Failure("ERR wrong number of arguments")
+        s = args[0]
+        if s.__class__ is not bytes:
+            s = lua_string(s) if s.__class__ is int or s.__class__ is float else b""
+        return hashlib.sha1(s).hexdigest().encode()
 
-    def _set_repl(self, v):
-        if v.__class__ is not int or not REPL_NONE <= v <= REPL_ALL:
-            return False, b"Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."
-        self.running.repl = v
-        return True, None
+    def _log(self, *args):
+        if len(args) < 2:
+            return Failure("ERR redis.log() requires two arguments or more.")
+        level = lua_tonumber(args[0])
+        if level is None:
+            return Failure("ERR First argument must be a number (log level).")
+        level = c_int(level)
+        if not 0 <= level <= 3:
+            return Failure("ERR Invalid debug level.")
+        if level < _VERBOSITY.get(self.config.values["loglevel"], 2):
+            return None
+        text = []
+        for j, a in enumerate(args[1:], 1):
+            if a.__class__ is int or a.__class__ is float:
+                a = lua_string(a)
+            elif a.__class__ is not bytes:
+                continue                    # not a string: left out, its separator too
+            if j != 1:
+                text.append(" ")
+            text.append(_s(a))
+        log.log(_LOG_LEVELS[level], "%s", "".join(text))
+        return None
+
+    def _setresp(self, *args):
+        if len(args) != 1:
+            return Failure("ERR redis.setresp() requires one argument.")
+        resp = c_int(lua_tonumber(args[0]) or 0)
+        if resp != 2 and resp != 3:
+            return Failure("ERR RESP version must be 2 or 3.")
+        self.running.ctx.set_protocol(resp)
+        return None
+
+    def _set_repl(self, *args):
+        if len(args) != 1:
+            return Failure("ERR redis.set_repl() requires two arguments.")
+        flags = c_int(lua_tonumber(args[0]) or 0)
+        if flags & ~REPL_ALL:
+            return Failure("ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+        # no AOF here: what is propagated goes to replicas, so REPL_AOF alone is REPL_NONE
+        self.running.repl = REPL_ALL if flags & REPL_REPLICA else REPL_NONE
+        return None
+
+    def _acl_check_cmd(self, *args):
+        if self.running is None:
+            return Failure("ERR redis.acl_check_cmd can only be called inside a script invocation")
+        if not args:
+            return Failure("ERR Please specify at least one argument for this redis lib call")
+        if any(a.__class__ not in (bytes, int, float) for a in args):
+            return Failure("ERR Lua redis lib command arguments must be strings or integers")
+        argv = [_s(a) if a.__class__ is bytes else format_number(a) for a in args]
+        cmd = self.engine.table.lookup(argv[0])
+        if cmd is not None and cmd.subcommands and len(argv) > 1:
+            cmd = cmd.subcommands.get("%s|%s" % (cmd.name, argv[1].lower()))
+        if cmd is None:
+            return Failure("ERR Invalid command passed to redis.acl_check_cmd()")
+        return True          # one user with every permission: the default user's
+
+    def lua_memory(self) -> int:
+        """used_memory_lua: the Lua heap, as lua_gc(LUA_GCCOUNT) * 1024."""
+        return int(self._lua_memory()) * 1024
+
+    def scripts_memory(self) -> int:
+        """used_memory_scripts_eval, as evalScriptsMemory() adds it up: each script's sha and
+        body, a dict entry and a luaScript each, the dict's slots."""
+        n = len(self.scripts)
+        slots = max(4, 1 << (n - 1).bit_length()) if n else 0
+        return self.scripts_mem + n * (24 + 16) + slots * 8
 
     def _check(self):
         """The count hook: kill requests, shutdown, and past the busy threshold, the rest of
@@ -383,40 +822,111 @@ class Scripting:
         run = self.running
         if run is None:
             raise RedisError("NOTBUSY No scripts in execution right now.")
-        if run.is_eval != is_eval:      # FUNCTION KILL for an EVAL, or SCRIPT KILL for a function
-            raise self.engine.busy_error or RedisError("NOTBUSY No scripts in execution right now.")
-        if self.ks.dirty != run.dirty:
+        if self.ks.dirty != run.dirty:          # checked first, as scriptKill does
             raise RedisError("UNKILLABLE Sorry the script already executed write commands against the "
                              "dataset. You can either wait the script termination or kill the server in "
                              "a hard way using the SHUTDOWN NOSAVE command.")
-        run.killed = KILLED if is_eval else KILLED_FUNCTION
+        if run.is_eval != is_eval:      # FUNCTION KILL for an EVAL, or SCRIPT KILL for a function
+            raise self.engine.busy_error or RedisError("NOTBUSY No scripts in execution right now.")
+        run.killed = KILLED
         return Status("OK")
+
+
+class CountedError(RedisError):
+    """An error reply errorstats already counted where it happened (a command's error a
+    script passes on: Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE); not to be counted again."""
+    __slots__ = ()
+    counted = True
+
+
+class Failure:
+    """What a Lua API function returns to raise ``message`` as an error table."""
+    __slots__ = ("message", "command_error")
+
+    def __init__(self, message, command_error: bool = False):
+        self.message = message              # None: out of memory ("not enough memory")
+        self.command_error = command_error  # a command's error reply (ignore_error_stats_update)
+
+
+class LuaRaise(Exception):
+    """The error a Lua API function raises. Lua owns it (a userdata its collector frees), so
+    neither it nor its traceback may hold a Lua object: freed inside a collection, that
+    object's unref would run on a Lua state that may be gone (a crash)."""
+
+    def __init__(self, message, command_error: bool):
+        super().__init__()
+        self.message = message
+        self.command_error = command_error
+
+
+def _lua_api(method):
+    """A Lua API function: the Python method as Lua calls it. It raises from this frame,
+    whose locals hold no Lua value by then; a bug becomes an error, not a Python exception
+    in Lua's hands."""
+    def api(*args):
+        try:
+            r = method(*args)
+        except MemoryError:
+            r = Failure(None)
+        except Exception:               # a bug: the script gets an error, the log the trace
+            log.exception("Lua API function %s failed", method.__name__)
+            r = Failure("ERR internal error in %s" % method.__name__.lstrip("_"))
+        if r.__class__ is Failure:
+            args = None                   # noqa: F841 - the traceback keeps this frame
+            raise LuaRaise(r.message, r.command_error)
+        return r
+    api.__name__ = method.__name__
+    return api
+
+
+def _jemalloc_size(n: int) -> int:
+    """The size class jemalloc serves ``n`` bytes from (four classes per power of two)."""
+    if n <= 8:
+        return 8
+    if n <= 128:
+        return (n + 15) & ~15
+    step = 1 << ((n - 1).bit_length() - 3)
+    return (n + step - 1) & ~(step - 1)
+
+
+def _script_memory(body_len: int) -> int:
+    """What one cached script adds to Redis's lua_scripts_mem: the sha's sds and the body's
+    (an embedded string up to 44 bytes, else an sds with a header for its length)."""
+    sha = _jemalloc_size(3 + 40 + 1)
+    if body_len <= 44:
+        return sha + _jemalloc_size(16 + 3 + body_len + 1) - 16
+    header = 3 if body_len < 256 else 5 if body_len < 65536 else 9 if body_len < 1 << 32 else 17
+    return sha + _jemalloc_size(header + body_len + 1)
 
 
 def _no_attributes(obj, name, setting):
     raise AttributeError("not accessible from Lua")
 
 
-def _sha1hex(s):
-    if s.__class__ is bytes:
-        return hashlib.sha1(s).hexdigest().encode()
-    if s.__class__ in (int, float):
-        return hashlib.sha1(("%.14g" % s).encode()).hexdigest().encode()
-    return hashlib.sha1(b"").hexdigest().encode()
+def _one_line(s: str) -> str:
+    return s.replace("\r", " ").replace("\n", " ")
 
 
-def _script_error(err, name: str) -> RedisError:
-    """The reply of a script that raised: ``<msg> script: <name>, on <source>:<line>.``"""
-    if err.__class__ is bytes:
-        return RedisError("ERR " + _s(err))
-    if lua51.lua_type(err) != "table":
-        return RedisError("ERR Error running script (call to f_%s): unknown error" % name)
-    msg = err[b"err"]
-    msg = _s(msg) if msg.__class__ is bytes else "ERR unknown error"
-    source, line = err[b"source"], err[b"line"]
-    if source.__class__ is bytes and line is not None:
-        return RedisError("%s script: %s, on %s:%s." % (msg, name, _s(source), "%.14g" % line))
-    return RedisError(msg)
+def _cstr(s: bytes) -> str:
+    """A Lua string as C's %s prints it: up to the first NUL."""
+    return _s(s.split(b"\0", 1)[0])
+
+
+def _script_error(failure, name: str) -> RedisError:
+    """The reply of a script that raised (luaCallFunction): ``<err> script: <name>, on
+    <source>:<line>.`` for an error table, ``ERR Error running script <name>, <msg>`` for
+    an error the handler never saw (out of memory)."""
+    kind, msg = failure[0], failure[1]
+    if kind == b"string":
+        return RedisError(_one_line(("ERR Error running script %s, %s" % (name, _cstr(msg)[:100])).rstrip("\r\n")))
+    if msg is None:         # no err field: Redis 7.0 crashes here
+        text = "ERR unknown error"
+    else:
+        text = _cstr(msg)
+    source, line = failure[2], failure[3]
+    if source is not None and line is not None:
+        text += " script: %s, on %s:%s." % (name, _cstr(source), _cstr(line))
+    return (CountedError if failure[4] else RedisError)(_one_line(text))
 
 
 def _b(s: str) -> bytes:
