@@ -8,6 +8,7 @@ median requests/second per server and the ratio pickledbd/redis.
     python scripts/bench.py                       # issue 3 + 4 tests, -P 1 and -P 16, 3 rounds
     python scripts/bench.py --tests set,get --pipeline 16 --rounds 5 -n 200000
     python scripts/bench.py --pubsub              # PUBLISH fan-out to 1, 10, 100 subscribers
+    python scripts/bench.py --scripting           # EVALSHA of a 1-call and a 5-call script
 
 Pub/sub mode: ``redis-benchmark -P 16 PUBLISH ch <payload>`` publishes while one reader
 (this process: raw sockets, large receive buffers, epoll, counting bytes of the fixed-size
@@ -15,12 +16,17 @@ Pub/sub mode: ``redis-benchmark -P 16 PUBLISH ch <payload>`` publishes while one
 message. The figures are delivered messages per second (publishes x subscribers / time) and
 per second of the server's own CPU time (steadier on a busy machine).
 
+Scripting mode: both scripts are loaded with SCRIPT LOAD on both servers (same sha), then
+``redis-benchmark ... EVALSHA <sha> <numkeys> <keys...>`` runs at each -P; a plain GET runs
+beside them as the no-script reference.
+
 Everything runs on 127.0.0.1 and every process started is stopped at the end.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import os
 import select
@@ -110,6 +116,114 @@ def run_benchmark(port: int, test: str, n: int, pipeline: int, clients: int, tim
         if row and row[0].lower().startswith(test.lower()):
             return float(row[1])
     raise RuntimeError("no result for %s in: %r" % (test, out))
+
+
+# name -> (script, keys, args) for --scripting; every call returns or writes fixed-size data
+SCRIPTS = {
+    "evalsha_get": ("return redis.call('GET', KEYS[1])", ["bench:str"], []),
+    "evalsha_5calls": ("local v = redis.call('GET', KEYS[1])\n"
+                       "redis.call('INCR', KEYS[2])\n"
+                       "redis.call('HSET', KEYS[3], 'field', v)\n"
+                       "redis.call('EXPIRE', KEYS[3], 3600)\n"
+                       "return redis.call('GET', KEYS[1])",
+                       ["bench:str", "bench:counter", "bench:hash"], []),
+}
+
+
+def command(port: int, *args: str) -> bytes:
+    """One request on a new connection; the reply's first line (enough for SET / SCRIPT LOAD)."""
+    req = b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a.encode()), a.encode()) for a in args)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(req)
+        got = b""
+        while got.count(b"\r\n") < (2 if got[:1] == b"$" else 1):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+    return got
+
+
+def load_scripts(port: int) -> dict:
+    """SCRIPT LOAD every script (and the key they read); name -> EVALSHA arguments."""
+    if not command(port, "SET", "bench:str", "xxx").startswith(b"+OK"):
+        raise RuntimeError("SET failed on port %d" % port)
+    evalsha = {}
+    for name, (body, keys, argv) in SCRIPTS.items():
+        sha = hashlib.sha1(body.encode()).hexdigest()
+        got = command(port, "SCRIPT", "LOAD", body)
+        if sha.encode() not in got:
+            raise RuntimeError("SCRIPT LOAD on port %d: %r" % (port, got))
+        evalsha[name] = ["EVALSHA", sha, str(len(keys))] + keys + argv
+    return evalsha
+
+
+def run_command_benchmark(port: int, argv: list, n: int, pipeline: int, clients: int, timeout: float) -> float:
+    """redis-benchmark of one arbitrary command; its requests/second."""
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients), "-n", str(n),
+           "-P", str(pipeline), "--csv"] + argv
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout).stdout
+    rows = [row for row in csv.reader(io.StringIO(out)) if row]
+    if len(rows) < 2:
+        raise RuntimeError("no result for %s in: %r" % (argv[0], out))
+    return float(rows[1][1])
+
+
+def scripting_main(args) -> int:
+    pipelines = [int(p) for p in args.pipeline.split(",")]
+    tests = ["get"] + list(SCRIPTS)
+    results: dict = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        servers = start_servers(workdir, args.pickledbd_arg, args.baseline)
+        try:
+            evalsha = {name: load_scripts(port) for name, (port, proc) in servers.items()}
+            for rnd in range(args.rounds):
+                order = sorted(servers, reverse=rnd % 2 == 1)   # alternate who goes first
+                for p in pipelines:
+                    n = args.n if p > 1 else max(10000, args.n // 2)
+                    for test in tests:
+                        for name in order:
+                            port, proc = servers[name]
+                            cpu0 = cpu_seconds(proc.pid)
+                            if test == "get":
+                                rps = run_benchmark(port, test, n, p, args.clients, args.timeout)
+                            else:
+                                rps = run_command_benchmark(port, evalsha[name][test], n, p, args.clients,
+                                                            args.timeout)
+                            results.setdefault((test, p, name), []).append(rps)
+                            cpu = cpu_seconds(proc.pid) - cpu0
+                            results.setdefault((test, p, name, "cpu"), []).append(n / max(cpu, 1e-3))
+                print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+        finally:
+            stop_servers(servers)
+    print_table(args, tests, pipelines, results,
+                "redis-benchmark -c %d EVALSHA (scripts loaded with SCRIPT LOAD), GET for reference, "
+                "medians of %d rounds (requests/second), %s\n"
+                % (args.clients, args.rounds, time.strftime("%Y-%m-%d %H:%M")))
+    cpu_results = {k[:3]: v for k, v in results.items() if k[-1] == "cpu"}
+    print_table(args, tests, pipelines, cpu_results,
+                "The same runs per second of the server's own CPU time (requests per CPU-second: "
+                "steadier on a busy machine)\n")
+    return 0
+
+
+def print_table(args, tests, pipelines, results, title: str) -> None:
+    print("\n" + title)
+    if args.baseline:
+        print("| test | -P | pickledbd | baseline | now/baseline | redis-server | ratio |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+    else:
+        print("| test | -P | pickledbd | redis-server | ratio |")
+        print("|---|---:|---:|---:|---:|")
+    for p in pipelines:
+        for test in tests:
+            a = statistics.median(results[(test, p, "pickledbd")])
+            b = statistics.median(results[(test, p, "redis")])
+            if args.baseline:
+                base = statistics.median(results[(test, p, "base")])
+                print("| %s | %d | %.0f | %.0f | %.2fx | %.0f | %.2fx |" % (test, p, a, base, a / base, b, a / b))
+            else:
+                print("| %s | %d | %.0f | %.0f | %.2fx |" % (test, p, a, b, a / b))
 
 
 def connect_subscribers(port: int, count: int, channel: bytes) -> list:
@@ -243,6 +357,8 @@ def main() -> int:
     ap.add_argument("--baseline", metavar="DIR",
                     help="also run the pickledbd of another checkout (a before/after column)")
     ap.add_argument("--pubsub", action="store_true", help="PUBLISH fan-out instead of --tests")
+    ap.add_argument("--scripting", action="store_true",
+                    help="EVALSHA of a 1-call and a 5-call Lua script (and GET) instead of --tests")
     ap.add_argument("--fanout", default="1,10,100", help="pub/sub: comma-separated subscriber counts")
     ap.add_argument("--payload", type=int, default=32, help="pub/sub: message size in bytes")
     ap.add_argument("--pubsub-pipeline", type=int, default=16, help="pub/sub: publisher's -P")
@@ -256,6 +372,8 @@ def main() -> int:
             sys.exit("%s not found: apt-get install redis-server redis-tools" % binary)
     if args.pubsub:
         return pubsub_main(args)
+    if args.scripting:
+        return scripting_main(args)
     tests = [t.strip() for t in args.tests.split(",") if t.strip()]
     pipelines = [int(p) for p in args.pipeline.split(",")]
     results: dict = {}
@@ -273,23 +391,8 @@ def main() -> int:
                 print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
         finally:
             stop_servers(servers)
-    print("\nredis-benchmark -c %d, medians of %d rounds (requests/second), %s\n"
-          % (args.clients, args.rounds, time.strftime("%Y-%m-%d %H:%M")))
-    if args.baseline:
-        print("| test | -P | pickledbd | baseline | now/baseline | redis-server | ratio |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
-    else:
-        print("| test | -P | pickledbd | redis-server | ratio |")
-        print("|---|---:|---:|---:|---:|")
-    for p in pipelines:
-        for test in tests:
-            a = statistics.median(results[(test, p, "pickledbd")])
-            b = statistics.median(results[(test, p, "redis")])
-            if args.baseline:
-                base = statistics.median(results[(test, p, "base")])
-                print("| %s | %d | %.0f | %.0f | %.2fx | %.0f | %.2fx |" % (test, p, a, base, a / base, b, a / b))
-            else:
-                print("| %s | %d | %.0f | %.0f | %.2fx |" % (test, p, a, b, a / b))
+    print_table(args, tests, pipelines, results, "redis-benchmark -c %d, medians of %d rounds (requests/second), %s\n"
+                % (args.clients, args.rounds, time.strftime("%Y-%m-%d %H:%M")))
     return 0
 
 
