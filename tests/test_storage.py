@@ -440,3 +440,157 @@ def test_daemon_zset_type_round_trips(tmp_path, backend):
     st.save(s)
     z = open_storage(st.path).load(zset_factory=zset.ZSet).dbs[0]["z"]
     assert type(z) is zset.ZSet and z.score_dict() == {"a": 1.0, "b": math.inf, binary(b"\xff"): -1.5}
+
+
+# ------------------------------------------------------------------ the JSON encoder's fast paths
+
+def reference_encode(state: State) -> bytes:
+    """The format written the straightforward way: every key checked, then projected.
+    encode_state must write exactly these bytes, only faster."""
+    from pickledbd.storage.codec import binary_value, b64e, contains_binary, is_binary_str, plain_default, project
+    from pickledbd.storage.jsonfile import encode_function
+    meta, doc = {"format": 1}, {}
+    for i in sorted(state.dbs):
+        db = state.dbs[i]
+        if not db and i != 0:
+            continue
+        exp = state.expires.get(i) or {}
+        plain, types, records = {}, {}, []
+        for k, v in db.items():
+            if k == RESERVED_KEY or is_binary_str(k) or contains_binary(v):
+                kind, enc = binary_value(v)
+                records.append([b64e(k), kind, enc, exp.get(k)])
+                continue
+            tag, plain[k] = project(v)
+            if tag:
+                types[k] = tag
+        plain_exp = {k: t for k, t in exp.items() if k in plain}
+        name = str(i)
+        if i == 0:
+            doc = plain
+        elif plain:
+            meta.setdefault("dbs", {})[name] = plain
+        for section, value in (("types", types), ("expires", plain_exp), ("binary", records)):
+            if value:
+                meta.setdefault(section, {})[name] = value
+    if state.functions:
+        meta["functions"] = [encode_function(c) for c in state.functions]
+    if len(meta) > 1:
+        doc[RESERVED_KEY] = meta
+    return orjson.dumps(doc, default=plain_default)
+
+
+def mixed_state(n: int) -> State:
+    """n keys of every kind over 3 databases, a non-UTF-8 string in every 7th, some expiring."""
+    b = binary(b"\xff\x80")
+    s = State(dbs={0: {}, 1: {}, 2: {}}, expires={})
+    for i in range(n):
+        bad = b if i % 7 == 3 else ""
+        kind = i % 6
+        v = [f"v{i}{bad}", {f"f{i}": f"x{bad}", "g": "y"}, deque([f"a{i}", f"b{bad}"]),
+             {f"m{i}", f"n{bad}"}, ZSet({f"z{i}{bad}": i * 0.5, "w": math.inf}), i][kind]
+        key = f"k{i}" + (b if i % 11 == 5 else "")
+        s.dbs[i % 3][key] = v
+        if i % 5 == 0:
+            s.expires.setdefault(i % 3, {})[key] = FAR + i
+    s.dbs[1][RESERVED_KEY] = "named like the metadata"
+    s.functions = ["#!lua name=l\nredis.register_function('f', function() return 1 end)"]
+    return s
+
+
+def test_encoder_writes_the_reference_bytes_over_many_chunks(tmp_path):
+    from pickledbd.storage.jsonfile import _CHUNK, encode_state
+    s = mixed_state(_CHUNK * 12 + 5)
+    data = encode_state(s)
+    assert data == reference_encode(s)
+    p = tmp_path / "d.json"
+    p.write_bytes(data)
+    assert canon_state(JSONStorage(str(p)).load(zset_factory=ZSet)) == canon_state(s)
+    assert encode_state(daemon_state()) == reference_encode(daemon_state())
+
+
+def test_encoder_collects_no_garbage_and_restores_the_collector():
+    import gc
+    from pickledbd.storage.jsonfile import encode_state
+    assert gc.isenabled()
+    encode_state(mixed_state(100))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        encode_state(mixed_state(100))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _hypothesis_states():
+    from hypothesis import strategies as st
+    chars = st.characters(codec="utf-8") | st.sampled_from(["\udc80", "\udcff", "é", "😀", "\x00"])
+    text = st.text(chars, max_size=6)
+    key = text | st.just(RESERVED_KEY)
+    scalar = text | st.integers(-2**63, 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False) \
+        | st.booleans() | st.none()
+    score = st.floats(allow_nan=False) | st.integers(-1000, 1000)
+    value = (scalar | st.dictionaries(text, text, max_size=4) | st.lists(text, max_size=4).map(deque)
+             | st.sets(text, max_size=4) | st.dictionaries(text, score, max_size=4).map(ZSet)
+             | st.dictionaries(text, score, max_size=3).map(ScoreDict))
+    db = st.dictionaries(key, value, max_size=12)
+
+    @st.composite
+    def states(draw):
+        dbs = draw(st.dictionaries(st.integers(0, 3), db, max_size=4))
+        dbs.setdefault(0, {})
+        expires = {}
+        for i, d in dbs.items():
+            keys = [k for k in d if draw(st.booleans())]
+            if keys:
+                expires[i] = {k: FAR + n for n, k in enumerate(keys)}
+        functions = draw(st.lists(text, max_size=2))
+        return State(dbs=dbs, expires=expires, functions=functions)
+    return states()
+
+
+def test_encoder_matches_reference_and_round_trips_property():
+    """Any state: the bytes of the straightforward encoder, and load() gives the state back;
+    with tiny chunks, so that chunk boundaries fall everywhere."""
+    from hypothesis import HealthCheck, given, settings
+    from pickledbd.storage import jsonfile
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_hypothesis_states())
+    def check(state):
+        data = jsonfile.encode_state(state)
+        assert data == reference_encode(state)
+        loaded = jsonfile.decode_document(orjson.loads(data), zset_factory=ZSet)
+        assert canon_state(loaded) == canon_state(state)
+        assert loaded.functions == state.functions
+
+    saved = jsonfile._CHUNK
+    jsonfile._CHUNK = 3
+    try:
+        check()
+    finally:
+        jsonfile._CHUNK = saved
+
+
+def test_sqlite_new_file_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A crash while creating the database cannot leave the 0-byte file sqlite3.connect makes
+    first (the daemon refuses to start on an empty data file)."""
+    p = tmp_path / "new.sqlite3"
+
+    def crash(self, conn):
+        raise sqlite3.OperationalError("simulated crash while creating the schema")
+
+    monkeypatch.setattr(SQLiteStorage, "_create_schema", crash)
+    with pytest.raises(SaveError):
+        SQLiteStorage(str(p)).save(State(dbs={0: {"a": "1"}}))
+    assert os.listdir(tmp_path) == []
+    monkeypatch.undo()
+    st = SQLiteStorage(str(p))
+    st.save(State(dbs={0: {"a": "1"}}))
+    st.close()
+    assert "new.sqlite3" in os.listdir(tmp_path)
+    assert leftovers(tmp_path) == []
+    assert SQLiteStorage(str(p)).load().dbs[0] == {"a": "1"}
+    with sqlite3.connect(str(p)) as c:
+        assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from itertools import islice
 from typing import Any, Callable
 
 import orjson
@@ -10,7 +12,7 @@ import orjson
 from ..errors import CorruptDatabaseError, SaveError
 from .atomic import write_atomic
 from .codec import (PLAIN_TYPES, FormatError, b64d, b64e, binary_value, contains_binary, decode_binary,
-                    decode_tagged, is_binary_str, plain_default, project)
+                    decode_tagged, is_binary_str, plain_default, project, project_fast)
 from .state import FORMAT_VERSION, RESERVED_KEY, ScoreDict, State
 
 _PASSTHROUGH = orjson.OPT_PASSTHROUGH_SUBCLASS
@@ -18,59 +20,113 @@ _PASSTHROUGH = orjson.OPT_PASSTHROUGH_SUBCLASS
 
 # ---------------------------------------------------------------- encoding
 
-def _encode_db(db: dict, exp: dict, careful: bool):
-    """Split one database into (plain, types, binary records, plain expiries).
-
-    careful=False assumes no binary strings (tier 2); careful=True checks every key and
-    value (tier 3) and moves the ones that need it to binary records."""
+def _encode_db(db: dict, exp: dict) -> list:
+    """[plain, types, binary records, plain expiries] of one database, every key plain but
+    the reserved one (a binary record always); _plain_body then finds the keys holding a
+    non-UTF-8 string while it encodes (checking every string up front would cost more)."""
     plain = dict(db)
     types: dict[str, str] = {}
-    binary: list = []
     for k, v in db.items():
-        if careful and (k == RESERVED_KEY or is_binary_str(k) or contains_binary(v)):
-            del plain[k]
-            kind, enc = binary_value(v)
-            binary.append([b64e(k), kind, enc, exp.get(k)])
-            continue
         if type(v) in PLAIN_TYPES:
             continue
-        tag, pv = project(v)
+        tag, pv = project_fast(v)
         plain[k] = pv
         if tag:
             types[k] = tag
-    if not careful and RESERVED_KEY in plain:
-        v = plain.pop(RESERVED_KEY)
+    binary: list = []
+    if RESERVED_KEY in plain:
+        del plain[RESERVED_KEY]
         types.pop(RESERVED_KEY, None)
         kind, enc = binary_value(db[RESERVED_KEY])
         binary.append([b64e(RESERVED_KEY), kind, enc, exp.get(RESERVED_KEY)])
     plain_exp = {k: t for k, t in exp.items() if k in plain} if exp else {}
-    return plain, types, binary, plain_exp
+    return [plain, types, binary, plain_exp]
 
 
-def _build_doc(state: State, careful: bool) -> dict:
-    meta: dict[str, Any] = {"format": FORMAT_VERSION}
-    doc: dict = {}
-    for i in sorted(state.dbs):
-        db = state.dbs[i]
-        if not db and i != 0:
+def _plain_body(enc: list, db: dict, exp: dict) -> bytes:
+    """The JSON members (no braces) of the database's plain keys, encoded by orjson in
+    chunks: a chunk that fails (a non-UTF-8 string somewhere) is looked at key by key, and
+    the keys that need it become binary records (in the database's order)."""
+    plain = enc[0]
+    dumps = orjson.dumps
+    bodies = []
+    bad = []
+    items = iter(plain.items())
+    while True:
+        part = list(islice(items, _CHUNK))
+        if not part:
+            break
+        try:
+            bodies.append(dumps(dict(part), default=plain_default)[1:-1])
             continue
-        plain, types, binary, plain_exp = _encode_db(db, state.expires.get(i) or {}, careful)
+        except TypeError:
+            pass
+        good = []
+        for k, v in part:
+            (bad if _has_binary(k, v) else good).append((k, v))
+        bodies.append(dumps(dict(good), default=plain_default)[1:-1])
+    if bad:
+        _move_binary(enc, db, exp, {k for k, _ in bad})
+    return b",".join(b for b in bodies if b)
+
+
+def _move_binary(enc: list, db: dict, exp: dict, bad: set) -> None:
+    """The bad keys (and the reserved one) become binary records, in the database's order."""
+    plain, types = enc[0], enc[1]
+    if RESERVED_KEY in db:
+        bad.add(RESERVED_KEY)
+    binary = []
+    for k, value in db.items():
+        if k in bad:
+            plain.pop(k, None)
+            types.pop(k, None)
+            kind, v = binary_value(value)
+            binary.append([b64e(k), kind, v, exp.get(k)])
+    enc[2] = binary
+    enc[3] = {k: t for k, t in exp.items() if k in plain} if exp else {}
+
+
+_CHUNK = 256
+
+
+def _has_binary(k: str, v: Any) -> bool:
+    if not k.isascii() and is_binary_str(k):
+        return True
+    if type(v) is str:
+        return not v.isascii() and is_binary_str(v)
+    try:
+        orjson.dumps(v, default=plain_default)
+        return False
+    except TypeError:
+        return contains_binary(v)
+
+
+_META_KEY = orjson.dumps(RESERVED_KEY) + b":"
+
+
+def _assemble(encoded: dict, functions: list) -> bytes:
+    """The file from the databases' encodings (db index -> [body, types, binary, expiries]):
+    byte for byte what orjson.dumps would write for the whole document."""
+    meta: dict[str, Any] = {"format": FORMAT_VERSION}
+    top = b""
+    for i, (body, types, binary, plain_exp) in encoded.items():
         name = str(i)
         if i == 0:
-            doc = plain
-        elif plain:
-            meta.setdefault("dbs", {})[name] = plain
+            top = body
+        elif body:
+            meta.setdefault("dbs", {})[name] = orjson.Fragment(b"{" + body + b"}")
         if types:
             meta.setdefault("types", {})[name] = types
         if plain_exp:
             meta.setdefault("expires", {})[name] = plain_exp
         if binary:
             meta.setdefault("binary", {})[name] = binary
-    if state.functions:
-        meta["functions"] = [encode_function(code) for code in state.functions]
-    if len(meta) > 1:
-        doc[RESERVED_KEY] = meta
-    return doc
+    if functions:
+        meta["functions"] = [encode_function(code) for code in functions]
+    if len(meta) == 1:
+        return b"{" + top + b"}"
+    tail = _META_KEY + orjson.dumps(meta, default=plain_default)
+    return b"".join((b"{", top, b"," if top else b"", tail, b"}"))
 
 
 def encode_function(code: str):
@@ -107,6 +163,18 @@ def encode_plain_db(db: dict) -> bytes | None:
 
 def encode_state(state: State) -> bytes:
     """The file's bytes. One orjson.dumps call in the common case (database 0 only)."""
+    # The projection allocates an object or more per key; the collector's full passes over
+    # a big keyspace would then take most of the time (2x at 1M keys), and it frees nothing.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _encode_state(state)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _encode_state(state: State) -> bytes:
     db0 = state.dbs.get(0) or {}
     simple = (RESERVED_KEY not in db0 and not state.functions
               and not any(d for i, d in state.dbs.items() if i != 0)
@@ -117,12 +185,14 @@ def encode_state(state: State) -> bytes:
         except TypeError:
             pass
     try:
-        return orjson.dumps(_build_doc(state, careful=False), default=plain_default)
-    except TypeError:
-        pass
-    doc = _build_doc(state, careful=True)
-    try:
-        return orjson.dumps(doc, default=plain_default)
+        encoded = {}
+        for i in sorted(state.dbs):
+            db = state.dbs[i]
+            if i == 0 or db:
+                exp = state.expires.get(i) or {}
+                enc = encoded[i] = _encode_db(db, exp)
+                enc[0] = _plain_body(enc, db, exp)
+        return _assemble(encoded, state.functions)
     except TypeError as e:
         raise TypeError(_find_bad_value(state) or str(e)) from None
 

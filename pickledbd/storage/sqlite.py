@@ -4,6 +4,7 @@ All SQL is constant text with ? parameters; keys and values never become SQL."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import threading
@@ -12,8 +13,9 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 
 from ..errors import CorruptDatabaseError, SaveError
+from .atomic import fsync_dir, remove_stale_temps, temp_name
 from .codec import (FormatError, binary_value, contains_binary, decode_binary, decode_tagged,
-                    plain_default, project)
+                    plain_default, project_fast)
 from .jsonfile import drop_expired
 from .state import FORMAT_VERSION, ScoreDict, State
 
@@ -30,7 +32,7 @@ UPSERT = "INSERT OR REPLACE INTO kv (db, key, type, value, expire_ms) VALUES (?,
 def encode_value(value: Any) -> tuple[str | None, bytes]:
     """(type column, value column) of one value."""
     try:
-        tag, pv = project(value)
+        tag, pv = project_fast(value)
         return tag, orjson.dumps(pv, default=plain_default)
     except TypeError:
         if not contains_binary(value):
@@ -69,6 +71,8 @@ class SQLiteStorage:
     # ------------------------------------------------------------ connection
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
+            if not os.path.exists(self.path):
+                self._create_file()
             conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -78,6 +82,39 @@ class SQLiteStorage:
                 raise
             self._conn = conn
         return self._conn
+
+    def _create_file(self) -> None:
+        """A new database appears whole (header, WAL mode, schema) or not at all: built under
+        a temporary name and linked into place, so a crash cannot leave the 0-byte file that
+        sqlite3.connect creates first (the daemon refuses to start on an empty data file)."""
+        remove_stale_temps(self.path)
+        tmp = temp_name(self.path)
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                self._create_schema(conn)
+            finally:
+                conn.close()                    # checkpoints and removes tmp's WAL
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(tmp, self.path)         # never over a file another process created
+            except FileExistsError:
+                pass
+            except OSError:                     # no hard links on this file system
+                if not os.path.exists(self.path):
+                    os.replace(tmp, self.path)
+            fsync_dir(os.path.dirname(self.path))
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                try:
+                    os.unlink(tmp + suffix)
+                except OSError:
+                    pass
 
     def _create_schema(self, conn: sqlite3.Connection) -> None:
         for stmt in SCHEMA:
@@ -143,6 +180,17 @@ class SQLiteStorage:
 
     # ------------------------------------------------------------ save
     def save(self, state: State, dirty: dict[int, set | None] | None = None) -> None:
+        # one or more objects per row and nothing to free: the collector's full passes over
+        # a big keyspace would only slow the save down
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._save(state, dirty)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _save(self, state: State, dirty: dict[int, set | None] | None) -> None:
         with self._lock:
             try:
                 conn = self._connect()
@@ -152,7 +200,11 @@ class SQLiteStorage:
                     self._write(conn, state, dirty)
                     conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:     # SQLite rolls back itself on a full disk
+                        try:
+                            conn.execute("ROLLBACK")
+                        except sqlite3.Error:
+                            pass                # the cause is what the caller must see
                     raise
             except (sqlite3.Error, OSError) as e:
                 if not os.path.exists(self.path):

@@ -35,8 +35,8 @@ def bgsave(c, args):
         return Status("Background saving scheduled")
     try:
         ok = s.bgsave()
-    except OSError as e:
-        raise RedisError("ERR Background save failed: %s" % (e.strerror or e)) from None
+    except OSError:             # fork failed: logged; Redis replies a bare -ERR
+        raise RedisError("ERR") from None
     if not ok:
         if schedule:
             s.bgsave_scheduled = True

@@ -7,9 +7,11 @@ last successful save are written; a failed save marks them dirty again.
 """
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
+import stat
 import sys
 import time
 
@@ -40,6 +42,8 @@ class Snapshots:
         self.fork_usec = 0
         self.loaded_keys = 0
         self.status_changed = None   # fn(): a save succeeded or failed (the MISCONF gate)
+        self.full_save = False       # the next save writes every key (a new file), not the changes
+        self.bgsave_full = False
 
     def open_storage(self):
         self.storage = open_storage(self.config.data_path())
@@ -52,14 +56,14 @@ class Snapshots:
         self.kill_bgsave_child()
         old = self.storage
         self.open_storage()
-        if self.ks.dirty_keys is not None:
-            self.ks.dirty_keys = {db.index: None for db in self.ks.dbs}
+        self.full_save = True
         self.ks.dirty += 1
         if old is not None:
             old.close()
 
     def load(self) -> None:
         t0 = time.time()
+        _refuse_empty_file(self.storage.path)
         state = self.storage.load(zset_factory=ZSet)
         try:
             self.ks.load_state(state)
@@ -79,17 +83,21 @@ class Snapshots:
         dirty_keys = ks.dirty_keys
         if dirty_keys is not None:
             ks.dirty_keys = {}
+        full = self.full_save
         try:
-            self.storage.save(ks.state(), dirty_keys)
+            self.storage.save(ks.state(), None if full else dirty_keys)
         except Exception as e:
+            # as Redis's rdbSave: the caller gets the error; rdb_last_bgsave_status (and so
+            # -MISCONF) stays the background saves' (a successful SAVE clears it, below)
             self.last_save_ok = False
-            self.last_bgsave_ok = False
             if dirty_keys is not None:
                 _merge_dirty(ks, dirty_keys)
             log.warning("Failed saving the DB: %s", e)
             self._status_changed()
             raise
         ks.dirty -= dirty_before
+        if full:
+            self.full_save = False
         self.lastsave = int(time.time())
         self.last_save_ok = True
         self.last_bgsave_ok = True
@@ -103,19 +111,28 @@ class Snapshots:
             return False
         ks = self.ks
         dirty_keys = ks.dirty_keys
+        full = self.full_save
         self.last_bgsave_try = time.time()
         sys.stdout.flush()
         sys.stderr.flush()
         for h in log.handlers:
             h.flush()
         t_fork = time.perf_counter_ns()
-        pid = os.fork()
+        parent = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError as e:    # as Redis: a save that could not start is a failed save
+            self.last_bgsave_ok = False
+            log.warning("Can't save in background: fork: %s", e.strerror or e)
+            self._status_changed()
+            raise
         if pid == 0:  # child: write and leave, touching nothing of the parent's loop
             code = 1
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
-                open_storage(self.storage.path).save(ks.state(), dirty_keys)
+                detach_from_parent(parent)
+                open_storage(self.storage.path).save(ks.state(), None if full else dirty_keys)
                 code = 0
             except BaseException as e:
                 try:
@@ -132,6 +149,7 @@ class Snapshots:
         self.bgsave_started = time.time()
         self.bgsave_dirty_before = ks.dirty
         self.bgsave_dirty_keys = dirty_keys
+        self.bgsave_full = full
         log.info("Background saving started by pid %d", pid)
         return True
 
@@ -149,6 +167,8 @@ class Snapshots:
         self.bgsave_child = None
         if ok:
             self.ks.dirty -= self.bgsave_dirty_before
+            if self.bgsave_full:
+                self.full_save = False
             self.lastsave = int(time.time())
             self.last_bgsave_ok = True
             self.saves += 1
@@ -157,12 +177,18 @@ class Snapshots:
             self.last_bgsave_ok = False
             if self.bgsave_dirty_keys is not None:
                 _merge_dirty(self.ks, self.bgsave_dirty_keys)
-            log.warning("Background saving error")
+            if os.WIFSIGNALED(status):
+                log.warning("Background saving terminated by signal %d", os.WTERMSIG(status))
+            else:
+                log.warning("Background saving error")
         self.bgsave_dirty_keys = None
         self._status_changed()
         if self.bgsave_scheduled:
             self.bgsave_scheduled = False
-            self.bgsave()
+            try:
+                self.bgsave()
+            except OSError:
+                pass
 
     def kill_bgsave_child(self) -> None:
         if self.bgsave_child is not None:
@@ -185,7 +211,10 @@ class Snapshots:
                 if (ks.dirty >= changes and now - self.lastsave >= seconds
                         and (self.last_bgsave_ok or now - self.last_bgsave_try > 5)):
                     log.info("%d changes in %d seconds. Saving...", changes, seconds)
-                    self.bgsave()
+                    try:
+                        self.bgsave()
+                    except OSError:
+                        pass        # logged, and rdb_last_bgsave_status is err: retried in 5 s
                     break
 
     def _status_changed(self) -> None:
@@ -195,6 +224,57 @@ class Snapshots:
     def close(self) -> None:
         if self.storage is not None:
             self.storage.close()
+
+
+def detach_from_parent(parent: int) -> None:
+    """In a forked saver: close the parent's sockets, so that a crashed parent's port is free
+    at once and its clients see the connection end, and die with the parent, so that a saver
+    outliving it cannot replace the file a restarted daemon has loaded (or saved) since."""
+    _die_with_parent()
+    if os.getppid() != parent:      # the parent died before the line above
+        os._exit(1)
+    try:
+        fds = [int(n) for n in os.listdir("/proc/self/fd")]
+    except OSError:
+        return
+    for fd in fds:
+        if fd > 2:
+            try:
+                if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    os.close(fd)
+            except OSError:
+                pass
+
+
+def _die_with_parent() -> None:
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+_PR_SET_PDEATHSIG = 1
+try:    # loaded up front: a forked child should not import
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def _refuse_empty_file(path: str) -> None:
+    """A 0-byte data file is what a failed write or a truncation leaves, never a snapshot we
+    wrote (an empty dataset is "{}", an SQLite file has its header): refuse to start, as
+    Redis refuses an empty RDB, rather than serve it as an empty dataset and overwrite it."""
+    try:
+        if os.path.getsize(path):
+            return
+    except OSError:     # missing: start empty (an unreadable one fails in load)
+        return
+    try:
+        if os.path.getsize(path + "-wal"):
+            return      # SQLite would find its pages there
+    except OSError:
+        pass
+    raise CorruptDatabaseError(
+        "%s is empty (0 bytes), which no save ever writes: refusing to start on it. "
+        "Remove it to start with an empty dataset." % path)
 
 
 def _merge_dirty(ks, dirty_keys) -> None:
