@@ -69,15 +69,72 @@ def main(argv: list[str] | None = None) -> None:
     if argv and argv[0] in ("-h", "--help"):
         print(USAGE)
         return
-    from .daemon.config import ConfigError, parse_args
+    from .daemon.config import ConfigError, fit_open_files, parse_args
     try:
         config = parse_args(argv)
     except ConfigError as e:
         sys.stderr.write("%s\n" % e)
         sys.exit(1)
-    setup_logging(config)
+    try:
+        setup_logging(config)
+    except OSError as e:
+        _fail("Can't open the log file '%s': %s" % (config.logfile, e.strerror or e))
+    log = logging.getLogger("pickledbd")
+    try:
+        fitted, messages = fit_open_files(config.maxclients)
+    except ValueError as e:
+        _fail(str(e))
+    config.values["maxclients"] = fitted
+    for level, msg in messages:
+        log.log(level, "%s", msg)
+    ready = daemonize(config) if config.daemonize == "yes" else None
     loop_name = _install_loop_policy()
-    sys.exit(asyncio.run(_serve(config, loop_name)))
+    sys.exit(asyncio.run(_serve(config, loop_name, ready)))
+
+
+def _fail(msg: str) -> None:
+    """A start-up error: one line on stderr, exit status 1."""
+    sys.stderr.write("pickledbd: %s\n" % msg)
+    sys.exit(1)
+
+
+DEFAULT_PIDFILE = "/var/run/pickledbd.pid"
+
+
+def daemonize(config):
+    """``daemonize yes``: fork, the child leaves the terminal's session and the launcher exits
+    once the daemon serves (status 0) or failed to start (its error on stderr, status 1), so
+    scripts and systemd's Type=forking see the outcome. Returns the child's reporter."""
+    if not config.pidfile:
+        config.values["pidfile"] = DEFAULT_PIDFILE     # as Redis: a daemon always has one
+    sys.stdout.flush()
+    sys.stderr.flush()
+    r, w = os.pipe()
+    if os.fork():
+        os.close(w)
+        with os.fdopen(r, "rb") as f:
+            outcome = f.read()
+        if outcome == b"ok":
+            os._exit(0)
+        sys.stderr.write(outcome.decode("utf-8", "replace") or
+                         "pickledbd: the daemon exited during start-up (see its log)\n")
+        sys.stderr.flush()
+        os._exit(1)
+    os.close(r)
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):        # the log goes to logfile, or nowhere (as Redis)
+        os.dup2(null, fd)
+    os.close(null)
+
+    def report(error: str | None) -> None:
+        try:
+            os.write(w, b"ok" if error is None else
+                     ("pickledbd: %s\n" % error).encode("utf-8", "backslashreplace"))
+            os.close(w)
+        except OSError:
+            pass
+    return report
 
 
 def sd_notify(state: str) -> bool:
@@ -97,7 +154,7 @@ def sd_notify(state: str) -> bool:
         return False
 
 
-async def _serve(config, loop_name: str) -> int:
+async def _serve(config, loop_name: str, ready=None) -> int:
     from .errors import PickleDBError
     from .daemon.server import Server
     from .version import __version__
@@ -114,6 +171,8 @@ async def _serve(config, loop_name: str) -> int:
             log.error("%s", msg)
         sys.stderr.write("pickledbd: %s\n" % msg)
         sys.stderr.flush()
+        if ready:
+            ready(msg)
         return 1
     if config.pidfile:
         try:
@@ -121,6 +180,8 @@ async def _serve(config, loop_name: str) -> int:
                 f.write("%d\n" % os.getpid())
         except OSError as e:
             log.warning("Failed to write PID file: %s", e)
+    if ready:
+        ready(None)
     sd_notify("READY=1\nSTATUS=Ready to accept connections\nMAINPID=%d" % os.getpid())
     try:
         await server.stopped

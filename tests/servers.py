@@ -262,10 +262,14 @@ class PickledbdServer(ServerProcess):
         super().__init__(dir, port, host, extra_args)
         self.dbfilename = dbfilename
 
+    # as Redis's own test suite (tests/assets/default.conf): tests may CONFIG SET dir and use
+    # DEBUG; extra_args come later and win (tests of the protection pass "no")
+    TEST_DEFAULTS = ("--enable-protected-configs", "yes", "--enable-debug-command", "yes")
+
     def argv(self) -> list[str]:
         return [sys.executable, "-m", "pickledbd", "--port", str(self.port), "--bind", self.host,
                 "--dir", str(self.dir), "--dbfilename", self.dbfilename, "--save", "",
-                *self.extra_args]
+                *self.TEST_DEFAULTS, *self.extra_args]
 
     def cwd(self) -> str:
         return str(REPO_ROOT)

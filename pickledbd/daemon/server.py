@@ -122,6 +122,25 @@ class Server:
         self.net.config_changed()
         self.ks.notify_mask = self.config.values["notify-keyspace-events"]
         self.refresh_gates()
+        if getattr(self.net, "listening", None):
+            self.apply_keepalive()
+
+    def apply_keepalive(self) -> None:
+        """tcp-keepalive (anetKeepAlive): set on the listening sockets, since Linux hands
+        SO_KEEPALIVE and the TCP_KEEP* options down to every connection they accept; as in
+        Redis, a CONFIG SET reaches new connections only."""
+        secs = min(self.config.values["tcp-keepalive"], 32767)     # TCP_KEEPIDLE's maximum
+        for sock, unix in self.net.listening:
+            if unix:
+                continue
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1 if secs else 0)
+                if secs:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, secs)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(1, secs // 3))
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+            except (OSError, AttributeError) as e:     # AttributeError: no TCP_KEEP* here
+                log.warning("Unable to set tcp-keepalive: %s", e)
 
     def refresh_gates(self) -> None:
         """The server-wide conditions of processCommand: -OOM above maxmemory (noeviction),
@@ -203,6 +222,7 @@ class Server:
         if not self.listeners:
             raise OSError("no address to listen on")
         self.net.listening = listening_sockets(self.listeners)
+        self.apply_keepalive()
         try:
             self.persistence.load()
         except BaseException:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from ..config import ALIASES, DIRECTIVES, rewrite_file
+from ..config import ALIASES, DIRECTIVES, fit_open_files, rewrite_file
 from ..engine.command import command
 from ..errors import RedisError
 from ..globmatch import glob_match
@@ -53,16 +53,38 @@ def config_set(c, args):
         seen.add(key)
         pairs.append((name, args[i + 1]))
     cfg = c.config
+    local = is_local(c)
+    cfg.check_names(pairs, local)
     before = (cfg.values["dir"], cfg.values["dbfilename"])
     for name, value in pairs:
         key = ALIASES.get(name.lower(), name.lower())
         if key == "dir" and not os.path.isdir(os.path.expanduser(value)):
             raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - "
                              "No such file or directory" % name)
-    cfg.config_set(pairs)
+        if key == "maxclients":
+            _fit_maxclients(name, value)
+    cfg.config_set(pairs, local)
     if (cfg.values["dir"], cfg.values["dbfilename"]) != before:
         c.persistence.storage_path_changed()
     return OK
+
+
+def is_local(c) -> bool:
+    """islocalClient: a unix socket or a loopback peer (enable-*-command/configs "local")."""
+    return c.unix or c.addr.rsplit(":", 1)[0] in ("127.0.0.1", "::1")
+
+
+def _fit_maxclients(name: str, value: str) -> None:
+    """updateMaxclients: more clients than open files allow is refused, naming what fits."""
+    try:
+        wanted = DIRECTIVES["maxclients"][1](value)
+    except ValueError:
+        return                  # config_set words the parse error
+    fitted, _ = fit_open_files(wanted)
+    if fitted < wanted:
+        raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - The operating "
+                         "system is not able to handle the specified number of clients, try with %d"
+                         % (name, fitted))
 
 
 @command("config|resetstat")

@@ -1,6 +1,9 @@
 """Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from ...version import REDIS_VERSION
 
 from ..errors import RedisError
@@ -45,10 +48,18 @@ def select(c, args):
 
 def _check_password(c, user: str, password: str) -> None:
     required = c.config.requirepass
-    if user != "default" or not required or password != required:
+    if user != "default" or not required or not same_secret(password, required):
         if not required and user == "default":
             return
         raise RedisError("WRONGPASS invalid username-password pair or user is disabled.")
+
+
+def same_secret(a: str, b: str) -> bool:
+    """time_independent_strcmp: compare digests, so the time taken tells nothing of where
+    the strings differ, nor of the password's length."""
+    da = hashlib.sha256(a.encode("utf-8", "surrogateescape")).digest()
+    db = hashlib.sha256(b.encode("utf-8", "surrogateescape")).digest()
+    return hmac.compare_digest(da, db)
 
 
 @command("auth")

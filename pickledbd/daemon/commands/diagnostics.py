@@ -1,12 +1,15 @@
 """Diagnostics: TIME, MONITOR, LOLWUT, SLOWLOG, LATENCY."""
 from __future__ import annotations
 
+import logging
+import re
 import time
 
 from ...version import REDIS_VERSION, __version__
 from ..engine.command import command
 from ..errors import RedisError
 from ..protocol.reply import OK, Verbatim
+from .config import is_local
 from .util import help_reply, parse_int
 
 
@@ -33,6 +36,49 @@ def lolwut(c, args):
             i += 1
     return Verbatim("pickledbd %s - a Redis-protocol server in Python.\nRedis ver. %s\n"
                     % (__version__, REDIS_VERSION))
+
+
+# ------------------------------------------------------------------ DEBUG
+DEBUG_NOT_ALLOWED = RedisError(
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
+    "can run it from a local connection, otherwise you need to set this option in the "
+    "configuration file, and then restart the server.")
+
+
+@command("debug")
+def debug(c, args):
+    """A few of Redis's DEBUG subcommands; refused unless enable-debug-command allows it."""
+    if not c.config.allows("enable-debug-command", is_local(c)):
+        raise DEBUG_NOT_ALLOWED
+    sub = args[1].lower()
+    if sub == "help" and len(args) == 2:
+        return help_reply([
+            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ERROR <string>",
+            "    Return a Redis protocol error with <string> as message. Useful for clients",
+            "    unit tests to simulate Redis errors.",
+            "LOG <message>",
+            "    Write <message> to the server log.",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
+            "HELP",
+            "    Prints this help."])
+    if sub == "sleep" and len(args) == 3:
+        time.sleep(max(0.0, _strtod(args[2])))     # the whole server stops: that is the point
+        return OK
+    if sub == "log" and len(args) == 3:
+        logging.getLogger("pickledbd").warning("DEBUG LOG: %s", args[2])
+        return OK
+    if sub == "error" and len(args) == 3:
+        raise RedisError(args[2])
+    raise RedisError("ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
+                     % args[1])
+
+
+def _strtod(s: str) -> float:
+    """strtod's leading number ("abc" is 0), as DEBUG SLEEP reads its argument."""
+    m = re.match(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", s)
+    return float(m.group(0)) if m else 0.0
 
 
 # ------------------------------------------------------------------ SLOWLOG

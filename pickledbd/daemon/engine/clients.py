@@ -94,16 +94,24 @@ class Clients:
 
 
 def redacted(args: list) -> list:
-    """Passwords never reach MONITOR (redactClientCommandArgument): AUTH's arguments and
-    HELLO's AUTH username and password."""
+    """Passwords never reach MONITOR or SLOWLOG (redactClientCommandArgument): AUTH's
+    arguments and HELLO's AUTH username and password, found by parsing the options as HELLO
+    does (a SETNAME value "auth" is not an AUTH)."""
     name = args[0].lower()
     if name == "auth":
         return args[:1] + ["(redacted)"] * (len(args) - 1)
     if name == "hello":
         out = list(args)
-        for i in range(2, len(args) - 2):
-            if args[i].lower() == "auth":
+        i = 2
+        while i < len(args):
+            more = len(args) - 1 - i
+            opt = args[i].lower()
+            if opt == "auth" and more >= 2:
                 out[i + 1] = out[i + 2] = "(redacted)"
+                i += 3
+            elif opt == "setname" and more >= 1:
+                i += 2
+            else:
                 break
         return out
     return args
