@@ -8,14 +8,12 @@ when the hash is emptied, ``hincrby``, ``hincrbyfloat`` (propagated as HSET of t
 """
 from __future__ import annotations
 
-import random
-from itertools import islice
-
 from ..engine.command import command
 from ..errors import RedisError
 from ..keyspace import MISSING, as_str, byte_len, events
-from ..keyspace.scan import scan_fields
+from ..keyspace.scan import members_added, members_removed, pool, sample_chunks, scan_step, tracked
 from ..protocol.reply import OK
+from .keys import CHUNK, chunked_array
 from .longdouble import add_ld, format_ld, parse_ld
 from .util import INT_MAX, INT_MIN, NOT_FLOAT, NOT_INT, OVERFLOW, SYNTAX, parse_cursor, parse_int, scan_options
 
@@ -47,6 +45,8 @@ def _hset_pairs(c, key, args) -> int:
         n = 0
     else:
         n = len(h)
+        if tracked(c.ks, h) is not None:
+            members_added(c.ks, h, {args[i] for i in range(2, len(args), 2) if args[i] not in h})
         for i in range(2, len(args), 2):
             h[args[i]] = args[i + 1]
         db.modified(key)
@@ -78,6 +78,7 @@ def hsetnx(c, args):
         return 0
     else:
         h[field] = args[3]
+        members_added(c.ks, h, (field,))
         c.db.modified(key)
     c.db.notify(_H, "hset", key)
     return 1
@@ -131,11 +132,14 @@ def hdel(c, args):
     if h is MISSING:
         return 0
     n = 0
+    gone = []
     for f in args[2:]:
         if f in h:
             del h[f]
+            gone.append(f)
             n += 1
     if n:
+        members_removed(c.ks, h, gone)
         c.db.removed_from(key, h, _H, "hdel")
     return n
 
@@ -181,6 +185,8 @@ def hincrby(c, args):
     if h is MISSING:
         c.db.set(key, {field: str(n)})
     else:
+        if field not in h:
+            members_added(c.ks, h, (field,))
         h[field] = str(n)
         c.db.modified(key)
     c.db.notify(_H, "hincrby", key)
@@ -211,6 +217,8 @@ def hincrbyfloat(c, args):
     if h is MISSING:
         c.db.set(key, {field: text})
     else:
+        if field not in h:
+            members_added(c.ks, h, (field,))
         h[field] = text
         c.db.modified(key)
     c.db.notify(_H, "hincrbyfloat", key)
@@ -242,27 +250,33 @@ def hrandfield(c, args):
     h = _get(c, args[1])
     if h is MISSING:
         return None
-    return next(islice(h, random.randrange(len(h)), None))
+    return pool(c.ks, h).pick(h)
 
 
 def _hrandfield_count(c, key, count, withvalues):
     h = _get(c, key)
     if h is MISSING or count == 0:
         return []
-    resp3 = c.resp == 3
-    if count < 0:
-        fields = list(h)
-        picks = random.choices(fields, k=-count)
-    elif count >= len(h):
-        picks = list(h)
-    else:
-        picks = random.sample(list(h), count)
+    n = len(h)
+    p = pool(c.ks, h) if count < n else None
+    chunks = sample_chunks(h, n, count, (lambda k: p.picks(h, k)) if p else None, CHUNK)
+    total = n if count >= n else abs(count)
+    if total <= CHUNK:          # one chunk
+        fields = next(chunks, [])
+        return _with_values(c, h, fields) if withvalues else fields
     if not withvalues:
-        return picks
-    if resp3:
-        return [[f, _sv(h[f])] for f in picks]
+        return chunked_array(c, total, chunks)
+    if c.resp == 3:
+        return chunked_array(c, total, chunks, lambda f: [[f, _sv(h[f])]])
+    return chunked_array(c, total * 2, chunks, lambda f: [f, _sv(h[f])])
+
+
+def _with_values(c, h, fields):
+    """WITHVALUES: flat [f, v, ...] in RESP2, [[f, v], ...] in RESP3."""
+    if c.resp == 3:
+        return [[f, _sv(h[f])] for f in fields]
     out = []
-    for f in picks:
+    for f in fields:
         out.append(f)
         out.append(_sv(h[f]))
     return out
@@ -286,7 +300,7 @@ def hscan(c, args):
                 out.append(f)
                 out.append(_sv(v))
         return ["0", out]
-    nxt, fields = scan_fields(c.ks, h, cursor, count)
+    nxt, fields = scan_step(c.ks, h, cursor, count)
     for f in fields:
         v = h.get(f, MISSING)
         if v is not MISSING and (match is None or match(f)):

@@ -129,6 +129,36 @@ def bulk_array(items: list) -> bytes:
     return b"*%d\r\n%s" % (len(items), body.encode("utf-8", "surrogateescape"))
 
 
+CHUNK = 4096        # reply elements encoded at a time by chunked_array
+
+
+def chunked_array(c, total: int, chunks, element=None) -> bytes:
+    """A pre-encoded array of ``total`` elements given as lists of members (``chunks``),
+    encoded a chunk at a time in the client's protocol: a reply of millions of elements never
+    exists as millions of Python objects at once (SRANDMEMBER/HRANDFIELD/ZRANDMEMBER).
+    ``element(m)``, when given, is the list of reply values for member ``m`` (a member and its
+    value or score); their encoding is remembered for repeated members."""
+    parts = [b"*%d\r\n" % total]
+    encode = c.encode
+    memo: dict = {}
+    for chunk in chunks:
+        if element is None:
+            if chunk:
+                parts.append(encode(chunk)[len(b"*%d\r\n" % len(chunk)):])
+            continue
+        out = []
+        for m in chunk:
+            e = memo.get(m)
+            if e is None:
+                vals = element(m)
+                e = encode(vals)[len(b"*%d\r\n" % len(vals)):]
+                if len(memo) < 65536:
+                    memo[m] = e
+            out.append(e)
+        parts.append(b"".join(out))
+    return b"".join(parts)
+
+
 def _quietly(ks, fn, *a):
     """Run ``fn`` with keymiss events off: SCAN and RANDOMKEY expire the keys they meet
     (expireIfNeeded: an ``expired`` event) but a key that is gone is no keymiss."""

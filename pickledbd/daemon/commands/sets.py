@@ -1,16 +1,14 @@
 """Set commands. A set is a Python ``set`` of str.
 
 Complexity notes. Python sets have no O(1) random access, so:
-- SPOP uses ``set.pop()`` (O(1) per member; which member comes out is arbitrary: string
-  hashes are randomised per process, so it is unpredictable to clients, but not uniform).
-- SRANDMEMBER draws uniform random indices into a cached list snapshot of the set
-  (``_Snap.members``): O(count) while the set is unchanged, O(n) to rebuild the snapshot
-  after a change (Redis: O(count)).
-- SSCAN walks the members in hash order (cursor = a 64-bit hash threshold), so a member
-  present during the whole iteration is returned at least once whatever changes around
-  it; the hash-ordered snapshot costs O(n log n) to build after the set gained members,
-  then each call is O(log n + count). Sets of at most 128 members (and any set no larger
-  than COUNT) are returned whole with cursor 0.
+- SPOP and SRANDMEMBER pick uniformly from the set's ``Pool`` (keyspace/scan.py: a member
+  list with lazy deletion that the commands here keep up to date), O(1) amortised per pick;
+  replies of thousands of members are encoded in chunks.
+- SSCAN walks the members in hash order with Redis-like small reverse-binary cursors, so a
+  member present during the whole iteration is returned at least once whatever changes
+  around it; the hash-ordered snapshot costs O(n log n) to build after the set gained
+  members, then each call is O(log n + count). Sets of at most 128 members (and any set no
+  larger than COUNT) are returned whole with cursor 0.
 
 Keyspace events and propagation follow Redis 7.0's t_set.c: an event only for what changed
 (``sadd``, ``srem``, ``spop``, ...), then ``del`` when the set was emptied. SPOP propagates
@@ -20,13 +18,12 @@ removed it.
 """
 from __future__ import annotations
 
-import random
-
 from ..engine.command import command
 from ..errors import RedisError
 from ..keyspace import MISSING, WRONGTYPE, events
-from ..keyspace.scan import hash_order, hash_scan, member_list, set_changed, set_snapshot
+from ..keyspace.scan import members_added, members_removed, pool, sample_chunks, scan_step, tracked
 from ..protocol.reply import SetReply
+from .keys import CHUNK, chunked_array
 from .util import INT_MAX, SYNTAX, parse_cursor, parse_int, scan_options
 
 SET = (set,)
@@ -76,6 +73,7 @@ def sadd(c, args):
         added = len(s)
     else:
         before = len(s)
+        new = [m for m in args[2:] if m not in s] if tracked(c.ks, s) is not None else ()
         if len(args) == 3:
             s.add(args[2])
         else:
@@ -83,7 +81,8 @@ def sadd(c, args):
         added = len(s) - before
         if not added:
             return 0
-        set_changed(c.ks, s)
+        if new:
+            members_added(c.ks, s, set(new))
         db.modified(key)
     if c.ks.notify_mask & SET_EVENTS:     # one check on the hot path when notifications are off
         db.notify(SET_EVENTS, "sadd", key)
@@ -98,13 +97,14 @@ def srem(c, args):
     if s is MISSING:
         return 0
     before = len(s)
+    gone = [m for m in args[2:] if m in s] if tracked(c.ks, s) is not None else ()
     if len(args) == 3:
         s.discard(args[2])
     else:
         s.difference_update(args[2:])
     removed = before - len(s)
     if removed:
-        set_changed(c.ks, s)
+        members_removed(c.ks, s, gone)
         db.removed_from(key, s, SET_EVENTS, "srem")
     return removed
 
@@ -152,9 +152,11 @@ def spop(c, args):
             db.notify(GENERIC, "del", key)
             c.propagate_as(["DEL", key])
             return SetReply(s)
-        pop = s.pop
-        out = SetReply([pop() for _ in range(count)])
-        set_changed(c.ks, s)
+        p = pool(c.ks, s)
+        picked = [m for part in sample_chunks(s, len(s), count, lambda k: p.picks(s, k)) for m in part]
+        s.difference_update(picked)
+        p.removed(picked)
+        out = SetReply(picked)
         db.notify(SET_EVENTS, "spop", key)
         db.modified(key)
         if c.engine.propagation.active:   # Redis 7.0: one SREM per member, as one unit
@@ -165,8 +167,10 @@ def spop(c, args):
     s = db.lookup_type(key, SET)
     if s is MISSING:
         return None
-    m = s.pop()
-    set_changed(c.ks, s)
+    p = pool(c.ks, s)
+    m = p.pick(s)
+    s.remove(m)
+    p.removed((m,))
     c.propagate_as(["SREM", key, m])
     db.removed_from(key, s, SET_EVENTS, "spop")
     return m
@@ -186,16 +190,17 @@ def srandmember(c, args):
             return []
         n = len(s)
         if count >= n:
-            return list(s)
-        members = member_list(c.ks, s)
-        if count > 0:
-            return [members[i] for i in random.sample(range(n), count)]
-        rr = random.randrange
-        return [members[rr(n)] for _ in range(-count)]
+            return list(s) if n <= CHUNK else chunked_array(c, n, sample_chunks(s, n, n, None, CHUNK))
+        p = pool(c.ks, s)
+        chunks = sample_chunks(s, n, count, lambda k: p.picks(s, k), CHUNK)
+        total = -count if count < 0 else count
+        if total <= CHUNK:
+            return next(chunks, [])
+        return chunked_array(c, total, chunks)
     s = c.db.lookup_type(args[1], SET)
     if s is MISSING:
         return None
-    return member_list(c.ks, s)[random.randrange(len(s))]
+    return pool(c.ks, s).pick(s)
 
 
 @command("smove")
@@ -213,13 +218,13 @@ def smove(c, args):
     if member not in src:
         return 0
     src.remove(member)
-    set_changed(c.ks, src)
+    members_removed(c.ks, src, (member,))
     db.removed_from(src_key, src, SET_EVENTS, "srem")
     if dst is MISSING:
         db.set(dst_key, {member})
     elif member not in dst:
         dst.add(member)
-        set_changed(c.ks, dst)
+        members_added(c.ks, dst, (member,))
         db.modified(dst_key)
     else:
         return 1
@@ -356,10 +361,7 @@ def sscan(c, args):
     if len(s) <= SMALL_SCAN or len(s) <= count:
         nxt, found = 0, list(s)
     else:
-        snap = set_snapshot(c.ks, s)
-        if snap.by_hash is None or len(snap.by_hash[0]) != len(s):
-            snap.by_hash = hash_order(s)
-        nxt, found = hash_scan(snap.by_hash, cursor, count)
+        nxt, found = scan_step(c.ks, s, cursor, count)
         found = [m for m in found if m in s]
     if match is not None:
         found = [m for m in found if match(m)]

@@ -20,9 +20,10 @@ from ..engine.blocking import BlockOn, parse_timeout
 from ..keyspace import MISSING, WRONGTYPE, events
 from ..errors import RedisError
 from ..protocol.reply import NULL_ARRAY, format_double
-from ..keyspace.zset import ZSet, mkey
+from ..keyspace.zset import ZSet, mkey, unkey
 from ..engine.command import command
-from ..keyspace.scan import hash_order, hash_scan
+from ..keyspace.scan import hash_order, hash_scan, new_tag, sample_chunks
+from .keys import CHUNK, chunked_array
 from .sets import store_result
 from .util import INT_MAX, NOT_FLOAT, SYNTAX, parse_cursor, parse_int, scan_options
 
@@ -652,17 +653,24 @@ def zrandmember(c, args):
         if zs is MISSING or count == 0:
             return []
         size = len(zs)
-        at = zs.at
+        order, scores, ranks = zs.order, zs.scores, range(size)
+
+        def picks(k):
+            return [unkey(order[i][1]) for i in random.choices(ranks, k=k)]
+
         if count >= size:
-            items = zs.items()
-        elif count > 0:
-            items = [at(i) for i in random.sample(range(size), count)]
+            chunks = sample_chunks((unkey(k) for _, k in order), size, size, None, CHUNK)
         else:
-            rr = random.randrange
-            items = [at(rr(size)) for _ in range(-count)]
-        if withscores:
-            return _pairs_reply(c, items)
-        return [m for m, _ in items]
+            chunks = sample_chunks(scores, size, count, picks, CHUNK)
+        total = size if count >= size else abs(count)
+        if total <= CHUNK:          # one chunk
+            members = next(chunks, [])
+            return _pairs_reply(c, [(m, scores[m]) for m in members]) if withscores else members
+        if not withscores:
+            return chunked_array(c, total, chunks)
+        if c.resp == 3:
+            return chunked_array(c, total, chunks, lambda m: [[m, scores[m]]])
+        return chunked_array(c, total * 2, chunks, lambda m: [m, scores[m]])
     zs = _zset(c, args[1])
     if zs is MISSING:
         return None
@@ -860,7 +868,9 @@ def zscan(c, args):
     else:
         if zs.scan_snapshot is None or len(zs.scan_snapshot[0]) < len(zs):
             zs.scan_snapshot = hash_order(scores)
-        nxt, found = hash_scan(zs.scan_snapshot, cursor, count)
+        if not zs.scan_tag:
+            zs.scan_tag = new_tag()
+        nxt, found = hash_scan(zs.scan_snapshot, cursor, count, zs.scan_tag)
         found = [m for m in found if m in scores]
     if match is not None:
         found = [m for m in found if match(m)]

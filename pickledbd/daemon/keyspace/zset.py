@@ -40,13 +40,14 @@ def _blen(member: str) -> int:
 
 
 class ZSet:
-    __slots__ = ("scores", "order", "big", "scan_snapshot")
+    __slots__ = ("scores", "order", "big", "scan_snapshot", "scan_tag")
 
     def __init__(self, mapping=None):
         self.scores: dict[str, float] = {}
         self.order = SortedList()
         self.big = False            # Redis would use the skiplist encoding (one way, as in Redis)
         self.scan_snapshot = None   # ZSCAN's hash-ordered member list (dropped when members are added)
+        self.scan_tag = 0           # this zset's tag in ZSCAN cursors (keyspace/scan.py)
         if mapping:
             self.big = len(mapping) > LISTPACK_ENTRIES or any(
                 _blen(m) > LISTPACK_VALUE for m in mapping)
@@ -189,9 +190,49 @@ class ZSet:
                 return order.bisect_right(probe)
             return order.bisect_left(probe)
 
-        i = pos(lo, False)
-        j = pos(hi, True)
-        return i, max(i, j)
+        if order[-1][0] == s0:
+            i = pos(lo, False)
+            j = pos(hi, True)
+            return i, max(i, j)
+        return self._lex_walk(lo, hi)
+
+    def _lex_walk(self, lo, hi):
+        """A lex range over members with different scores, as Redis finds it: the first
+        member (in score order) not below ``lo`` - the listpack scans from the head, the
+        skiplist's search acts as a binary search - then members while not above ``hi``."""
+        order, n = self.order, len(self.order)
+        if lo[0] in "[(" and hi[0] in "[(":        # always empty (zslIsInLexRange)
+            a, b = mkey(lo[1]), mkey(hi[1])
+            if a > b or (a == b and (lo[0] == "(" or hi[0] == "(")):
+                return 0, 0
+        if lo[0] == "+" or hi[0] == "-":
+            return 0, 0
+
+        def below_min(k):
+            return lo[0] != "-" and (lo[0] == "+" or k < mkey(lo[1]) or (lo[0] == "(" and k == mkey(lo[1])))
+
+        def within_max(k):
+            return hi[0] == "+" or (hi[0] != "-" and (k < mkey(hi[1]) or (hi[0] == "[" and k == mkey(hi[1]))))
+
+        # Redis first checks the range against the ends as if members were sorted
+        if below_min(order[n - 1][1]) or not within_max(order[0][1]):
+            return 0, 0
+        if not self.big:
+            i = 0
+            while i < n and below_min(order[i][1]):
+                i += 1
+        else:
+            i, top = 0, n
+            while i < top:
+                mid = (i + top) // 2
+                if below_min(order[mid][1]):
+                    i = mid + 1
+                else:
+                    top = mid
+        j = i
+        while j < n and within_max(order[j][1]):
+            j += 1
+        return i, j
 
     def slice(self, i: int, j: int, reverse: bool = False, offset: int = 0, limit: int = -1) -> list:
         """(member, score) pairs of index range [i, j) (reversed: from j-1 down), skipping
