@@ -494,12 +494,12 @@ def test_misconf_refuses_writing_functions_in_process():
     srv = LocalServer()
     c = srv.client()
     assert srv.request(c, "FUNCTION", "LOAD", OOM_LIB) == b"$3\r\noom\r\n"
-    srv.engine.refresh_gates(False, True, False)
+    srv.engine.refresh_gates(True, False)
     assert srv.request(c, "FCALL", "rw", "1", "k").startswith(b"-MISCONF ")
     assert srv.request(c, "EVAL", "#!lua\nreturn 1", "0").startswith(b"-MISCONF ")
     assert srv.request(c, "FCALL", "rd", "1", "k") == b"$-1\r\n"
     assert srv.request(c, "EVAL", "#!lua flags=no-writes\nreturn 1", "0") == b":1\r\n"
-    srv.engine.refresh_gates(False, False, False)
+    srv.engine.refresh_gates(False, False)
     assert srv.request(c, "FCALL", "rw", "1", "k") == b"+OK\r\n"
 
 

@@ -254,3 +254,40 @@ def test_config_set_dir_moves_saves(tmp_path):
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_sqlite_config_set_dbfilename_then_writes(tmp_path):
+    """A new SQLite file gets every key at the next save, and writes go on meanwhile."""
+    srv = servers.start_with_retry(lambda: servers.PickledbdServer(tmp_path, dbfilename="a.sqlite3"))
+    try:
+        r = srv.client()
+        r.set("old", "1")
+        r.save()
+        r.config_set("dbfilename", "b.sqlite3")
+        assert r.set("new", "2") and r.hset("h", "f", "v") == 1     # once an internal error
+        assert r.save()
+        r.set("later", "3")
+        assert r.save()                                              # incremental again
+    finally:
+        srv.stop()
+    srv2 = servers.start_with_retry(lambda: servers.PickledbdServer(tmp_path, dbfilename="b.sqlite3"))
+    try:
+        r = srv2.client()
+        assert r.mget("old", "new", "later") == [b"1", b"2", b"3"] and r.hget("h", "f") == b"v"
+    finally:
+        srv2.stop()
+
+
+@pytest.mark.parametrize("wipe", [("FLUSHALL",), ("FLUSHDB",), ("SWAPDB", "0", "1")])
+def test_sqlite_writes_after_a_whole_db_change_until_the_save(start_pickledbd, wipe):
+    """A db marked for a full rewrite (None in the incremental save's key sets) took writes:
+    every SET after FLUSHALL failed with an internal error until the next save."""
+    srv = start_pickledbd("--dbfilename", "dump.sqlite3", "--save", "")
+    r = srv.client()
+    r.set("before", "1")
+    r.execute_command(*wipe)
+    assert r.set("a", "1") is True
+    assert r.hset("h", "f", "v") == 1
+    assert r.save() is True
+    srv.restart()
+    assert srv.client().get("a") == b"1"

@@ -154,7 +154,12 @@ DIRECTIVES: dict[str, tuple] = {
     "latency-tracking": ("no", _enum("no"), True),     # per-command histograms: not kept
     "stop-writes-on-bgsave-error": ("yes", _yesno, True),
     "maxmemory": (0, _memsize(0, 1 << 62), True),
-    "maxmemory-policy": ("noeviction", _enum("noeviction"), True),
+    "maxmemory-policy": ("noeviction", _enum("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                                             "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), True),
+    "maxmemory-samples": (5, _int(1, (1 << 31) - 1), True),
+    "maxmemory-eviction-tenacity": (10, _int(0, 100), True),
+    "lfu-log-factor": (10, _int(0, (1 << 31) - 1), True),
+    "lfu-decay-time": (1, _int(0, (1 << 31) - 1), True),
     "appendonly": ("no", _enum("no"), True),
     "appendfsync": ("everysec", _enum("always", "everysec", "no"), True),
     "notify-keyspace-events": (0, _notify_events, True),
@@ -171,7 +176,12 @@ DIRECTIVES: dict[str, tuple] = {
     "rdbcompression": ("yes", _yesno, True),
     "supervised": ("no", _enum("no", "systemd", "upstart", "auto"), False),
     "repl-ping-replica-period": (10, _int(1, (1 << 31) - 1), True),
+    # "local": only from loopback / unix socket connections
+    "enable-protected-configs": ("no", _enum("no", "yes", "local"), False),
+    "enable-debug-command": ("no", _enum("no", "yes", "local"), False),
 }
+# where the server writes files: CONFIG SET only when enable-protected-configs allows it
+PROTECTED = ("dir", "dbfilename")
 ALIASES = {"lua-time-limit": "busy-reply-threshold",
            "hash-max-ziplist-entries": "hash-max-listpack-entries",
            "hash-max-ziplist-value": "hash-max-listpack-value",
@@ -250,16 +260,19 @@ class Config:
         return os.path.join(os.path.abspath(os.path.expanduser(self.values["dir"])),
                             self.values["dbfilename"])
 
-    def config_set(self, pairs: list[tuple[str, str]]) -> None:
-        """CONFIG SET: all or nothing, errors as Redis words them."""
+    def allows(self, directive: str, local: bool) -> bool:
+        """enable-protected-configs / enable-debug-command: yes, no, or local connections only."""
+        v = self.values[directive]
+        return v == "yes" or (v == "local" and local)
+
+    def config_set(self, pairs: list[tuple[str, str]], local: bool = False) -> None:
+        """CONFIG SET: all or nothing, errors as Redis words them (every name is checked
+        before any value is parsed, as Redis does). ``local``: the client is on loopback."""
+        self.check_names(pairs, local)
         old = dict(self.values)
         try:
             for name, value in pairs:
                 key = ALIASES.get(name.lower(), name.lower())
-                if key not in DIRECTIVES:
-                    raise RedisError("ERR Unknown option or number of arguments for CONFIG SET - '%s'" % name)
-                if not DIRECTIVES[key][2]:
-                    raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - can't set immutable config" % name)
                 try:
                     self._store(key, DIRECTIVES[key][1](value))
                 except ValueError as e:
@@ -270,10 +283,78 @@ class Config:
         for listener in self.listeners:
             listener()
 
+    def check_names(self, pairs: list[tuple[str, str]], local: bool) -> None:
+        """CONFIG SET's first pass: unknown, immutable and protected directives."""
+        for name, _ in pairs:
+            key = ALIASES.get(name.lower(), name.lower())
+            if key not in DIRECTIVES:
+                raise RedisError("ERR Unknown option or number of arguments for CONFIG SET - '%s'" % name)
+            if not DIRECTIVES[key][2]:
+                raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - can't set immutable config" % name)
+            if key in PROTECTED and not self.allows("enable-protected-configs", local):
+                raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - can't set protected config" % name)
 
-def parse_file(path: str, config: Config) -> None:
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
+
+# CONFIG_MIN_RESERVED_FDS: descriptors kept free of clients for listeners, the log, the
+# store and the files a save opens (so SAVE and the shutdown save never hit EMFILE)
+RESERVED_FDS = 32
+
+
+def fit_open_files(maxclients: int) -> tuple[int, list[tuple[int, str]]]:
+    """adjustOpenFilesLimit: raise the soft RLIMIT_NOFILE to maxclients + RESERVED_FDS when
+    the hard limit allows, else lower maxclients to fit. Returns (maxclients, [(logging
+    level, message)]); ValueError when not even one client fits."""
+    import logging
+    import resource
+    wanted = maxclients + RESERVED_FDS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return maxclients, []
+    error = ""
+    best = wanted
+    while best > soft:          # as Redis: both limits, 16 lower at each refusal
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (best, best))
+            break
+        except (ValueError, OSError) as e:
+            error = e.strerror if isinstance(e, OSError) else "Operation not permitted"
+            if hard != resource.RLIM_INFINITY and best - 16 > hard:
+                best -= -(-(best - hard) // 16) * 16   # where Redis's steps end, in one jump
+            else:
+                best = best - 16 if best >= 16 else soft
+    best = max(best, soft)
+    if best >= wanted:
+        return maxclients, [(logging.INFO, "Increased maximum number of open files to %d (it was "
+                                           "originally set to %d)." % (best, soft))]
+    fitted = best - RESERVED_FDS
+    if fitted < 1:
+        raise ValueError("Your current 'ulimit -n' of %d is not enough for the server to start. "
+                         "Please increase your open file limit to at least %d. Exiting."
+                         % (soft, RESERVED_FDS + 1))
+    return fitted, [
+        (logging.WARNING, "You requested maxclients of %d requiring at least %d max file "
+                          "descriptors." % (maxclients, wanted)),
+        (logging.WARNING, "Server can't set maximum open files to %d because of OS error: %s."
+                          % (wanted, error or "Operation not permitted")),
+        (logging.WARNING, "Current maximum open files is %d. maxclients has been reduced to %d to "
+                          "compensate for low ulimit. If you need higher maxclients increase "
+                          "'ulimit -n'." % (best, fitted))]
+
+
+INCLUDE_DEPTH = 16
+
+
+def parse_file(path: str, config: Config, _including: tuple = ()) -> None:
+    real = os.path.realpath(path)
+    if real in _including or len(_including) >= INCLUDE_DEPTH:
+        raise ConfigError("Fatal error, config file '%s' includes itself (or includes nest "
+                          "deeper than %d)" % (path, INCLUDE_DEPTH))
+    try:
+        # bytes that are not UTF-8 ride as lone surrogates, like every other value
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            lines = f.read().split("\n")
+    except OSError as e:
+        raise ConfigError("Fatal error, can't open config file '%s': %s" % (path, e.strerror)) from None
     for lineno, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -284,8 +365,9 @@ def parse_file(path: str, config: Config) -> None:
             _fatal(path, lineno, raw, "Unbalanced quotes in configuration line")
         name, args = words[0].lower(), words[1:]
         if name == "include":
-            for inc in args:
-                parse_file(inc, config)
+            if len(args) != 1:
+                _fatal(path, lineno, raw, "Bad directive or wrong number of arguments")
+            parse_file(args[0], config, _including + (real,))
             continue
         _apply(config, name, args, lambda msg: _fatal(path, lineno, raw, msg))
     config.config_file = os.path.abspath(path)
@@ -293,8 +375,7 @@ def parse_file(path: str, config: Config) -> None:
 
 def _apply(config: Config, name: str, args: list[str], fail) -> None:
     key = ALIASES.get(name, name)
-    if key not in DIRECTIVES or (not args and key not in ("save", "requirepass", "bind",
-                                                          "notify-keyspace-events")):
+    if key not in DIRECTIVES or (not args and key not in ("save", "bind")):
         fail("Bad directive or wrong number of arguments")
     value = " ".join(args) if key in _MULTI_WORD else (args[0] if args else "")
     if key not in _MULTI_WORD and len(args) > 1:
@@ -331,7 +412,7 @@ def rewrite_file(config: "Config") -> None:
     (the first occurrence; later duplicates are dropped), append the ones that differ from
     their defaults. Written atomically (temp file + rename)."""
     path = config.config_file
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
         lines = f.read().split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -359,7 +440,7 @@ def rewrite_file(config: "Config") -> None:
     if extra:
         out.append("# Generated by CONFIG REWRITE")
         out.extend(_render_line(config, n) for n in extra)
-    data = ("\n".join(out) + "\n").encode("utf-8")
+    data = ("\n".join(out) + "\n").encode("utf-8", "surrogateescape")
     d = os.path.dirname(path) or "."
     tmp = os.path.join(d, ".%s.rewrite.%d" % (os.path.basename(path), os.getpid()))
     try:
@@ -392,11 +473,7 @@ def parse_args(argv: list[str]) -> Config:
     config = Config()
     args = list(argv)
     if args and not args[0].startswith("--"):
-        path = args.pop(0)
-        try:
-            parse_file(path, config)
-        except OSError as e:
-            raise ConfigError("Fatal error, can't open config file '%s': %s" % (path, e.strerror)) from None
+        parse_file(args.pop(0), config)
     i = 0
     while i < len(args):
         flag = args[i]
@@ -408,6 +485,9 @@ def parse_args(argv: list[str]) -> Config:
         while i < len(args) and not args[i].startswith("--"):
             values.append(args[i])
             i += 1
+        if name == "include" and len(values) == 1:
+            parse_file(values[0], config)
+            continue
         if name in _MULTI_WORD and len(values) == 1:
             values = values[0].split() if values[0] else []
         _apply(config, name, values,

@@ -17,7 +17,7 @@ from .engine.blocking import Blocking
 from .engine.call import Engine
 from .engine.clients import Clients, Services
 from .engine.context import Context
-from .engine.stats import Stats, rss_bytes
+from .engine.stats import Stats
 from .engine import transactions
 from .keyspace import Keyspace, events
 from .net.busy import listening_sockets
@@ -143,16 +143,14 @@ class Server:
                 log.warning("Unable to set tcp-keepalive: %s", e)
 
     def refresh_gates(self) -> None:
-        """The server-wide conditions of processCommand: -OOM above maxmemory (noeviction),
-        -MISCONF after a failed background save (stop-writes-on-bgsave-error), and keymiss
-        events (which need to know whether the running command is a read)."""
+        """The server-wide conditions of processCommand: -MISCONF after a failed background save
+        (stop-writes-on-bgsave-error) and keymiss events (which need to know whether the running
+        command is a read); -OOM is the engine's, from the keyspace's memory estimate."""
         cfg = self.config.values
-        maxmemory = cfg["maxmemory"]
-        oom = bool(maxmemory) and rss_bytes() > maxmemory
         misconf = (cfg["stop-writes-on-bgsave-error"] == "yes" and bool(self.config.save_rules)
                    and not self.persistence.last_bgsave_ok)
         keymiss = bool(cfg["notify-keyspace-events"] & events.KEY_MISS)
-        self.engine.refresh_gates(oom, misconf, keymiss)
+        self.engine.refresh_gates(misconf, keymiss)
 
     # ---------------------------------------------------------------- background jobs
     async def cron(self) -> None:

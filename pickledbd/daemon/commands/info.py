@@ -82,22 +82,29 @@ def _section_memory(c):
     rss = rss_bytes()
     total = _total_memory()
     maxmem = c.config.values["maxmemory"]
-    peak = max(rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    mem = c.ks.mem
+    # with maxmemory set, used_memory is the estimate eviction compares (keyspace/evict.py);
+    # without it nothing is counted and the resident size stands in
+    used = mem.used_memory() if mem.accounting else rss
+    if mem.accounting:
+        mem.peak = peak = max(mem.peak, used)
+    else:
+        peak = max(rss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     return [
-        ("used_memory", rss),
-        ("used_memory_human", _human(rss)),
+        ("used_memory", used),
+        ("used_memory_human", _human(used)),
         ("used_memory_rss", rss),
         ("used_memory_rss_human", _human(rss)),
         ("used_memory_peak", peak),
         ("used_memory_peak_human", _human(peak)),
-        ("used_memory_peak_perc", "%.2f%%" % (100.0 * rss / peak if peak else 100.0)),
+        ("used_memory_peak_perc", "%.2f%%" % (100.0 * used / peak if peak else 100.0)),
         ("total_system_memory", total),
         ("total_system_memory_human", _human(total)),
         *_lua_memory(c),
         ("maxmemory", maxmem),
         ("maxmemory_human", _human(maxmem)),
         ("maxmemory_policy", c.config.values["maxmemory-policy"]),
-        ("mem_fragmentation_ratio", "1.00"),
+        ("mem_fragmentation_ratio", "%.2f" % (rss / used if used else 1.0)),
         ("mem_allocator", "libc"),
         ("lazyfree_pending_objects", 0),
         ("lazyfreed_objects", 0),
@@ -177,10 +184,10 @@ def _section_stats(c):
         ("expired_keys", c.ks.expired_keys),
         ("expired_stale_perc", "0.00"),
         ("expired_time_cap_reached_count", 0),
-        ("evicted_keys", 0),
+        ("evicted_keys", c.ks.mem.evicted),
         ("evicted_clients", 0),
-        ("keyspace_hits", st.keyspace_hits),
-        ("keyspace_misses", st.keyspace_misses),
+        ("keyspace_hits", c.ks.hits),
+        ("keyspace_misses", c.ks.misses),
         ("pubsub_channels", ps.channel_count()),
         ("pubsub_patterns", ps.pattern_count()),
         ("pubsubshard_channels", ps.shard_channel_count()),

@@ -141,3 +141,45 @@ def command_help(c, args):
         "HELP",
         "    Prints this help.",
     ])
+
+
+# ---- OBJECT IDLETIME / FREQ: the access data maxmemory keeps (keyspace/evict.py) ---------
+
+_LRU_LFU_NOTE = ("Please note that when switching between policies at runtime LRU and LFU data "
+                 "will take some time to adjust.")
+_NOT_LFU = RedisError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+                      + _LRU_LFU_NOTE)
+_IS_LFU = RedisError("ERR An LFU maxmemory policy is selected, idle time not tracked. " + _LRU_LFU_NOTE)
+
+
+def _peek_access(c, key: str):
+    """(present, access data) for ``key`` without touching it (LOOKUP_NOTOUCH|NONOTIFY)."""
+    from ..keyspace import MISSING
+    db = c.db
+    access = db.access
+    before = access.get(key) if access is not None else None
+    present = db.lookup_quiet(key) is not MISSING
+    if present and before is not None and db.access is access:
+        access[key] = before
+    return present, before
+
+
+@command("object|idletime")
+def object_idletime(c, args):
+    c.ks.mem.want_access()       # access data are kept from the first use on (evict.py)
+    present, t = _peek_access(c, args[2])
+    if not present:
+        return None
+    if c.ks.lfu:
+        raise _IS_LFU
+    return c.ks.mem.idle_ms(c.db, args[2]) // 1000 if t is not None else 0
+
+
+@command("object|freq")
+def object_freq(c, args):
+    present, t = _peek_access(c, args[2])
+    if not present:
+        return None
+    if not c.ks.lfu:
+        raise _NOT_LFU
+    return 0 if t is None else c.ks.mem.lfu_decayed(t)

@@ -482,24 +482,6 @@ def object_refcount(c, args):
     return 1
 
 
-@command("object|idletime")
-def object_idletime(c, args):
-    v = _lookup_object(c, args[2])
-    if v is None:
-        return None
-    return 0
-
-
-@command("object|freq")
-def object_freq(c, args):
-    v = _lookup_object(c, args[2])
-    if v is None:
-        return None
-    raise RedisError("ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
-                     "Please note that when switching between policies at runtime LRU and LFU data "
-                     "will take some time to adjust.")
-
-
 _OBJECT_HELP = [
     "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "ENCODING <key>",

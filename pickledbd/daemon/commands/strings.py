@@ -393,7 +393,7 @@ def setrange(c, args):
         _check_length(c, offset + vlen)
         b = bytearray(offset)
         b += to_bytes(value)
-        new = from_bytes(bytes(b))
+        new = b.decode("utf-8", "surrogateescape")    # no bytes(b) copy: peak memory
         db.set(key, new)
         mark_raw(db, key, new)
         db.notify(_STRING, "setrange", key)
@@ -402,19 +402,26 @@ def setrange(c, args):
     if vlen == 0:
         return olen
     _check_length(c, offset + vlen)
+    # one result string and as few transient copies as possible (a big value is copied
+    # whole on every SETRANGE: each extra copy is a memory spike of the value's size)
     if old.isascii() and value.isascii():
-        if offset > olen:
-            old = old + "\x00" * (offset - olen)
-        new = old[:offset] + value + old[offset + vlen:]
+        if offset >= olen:
+            new = "".join((old, "\x00" * (offset - olen), value))
+        elif offset + vlen >= olen:
+            new = "".join((old[:offset], value))
+        else:
+            new = "".join((old[:offset], value, old[offset + vlen:]))
         length = len(new)
     else:
-        b = bytearray(to_bytes(old))
-        if offset > len(b):
-            b += bytes(offset - len(b))
+        ob = to_bytes(old)
         vb = to_bytes(value)
+        b = bytearray(max(len(ob), offset + len(vb)))    # sized once: growing it copies
+        b[:len(ob)] = ob
+        del ob
         b[offset:offset + len(vb)] = vb
-        new = from_bytes(bytes(b))
         length = len(b)
+        new = b.decode("utf-8", "surrogateescape")
+        del b
     db.set(key, new, keep_ttl=True)
     mark_raw(db, key, new)
     db.notify(_STRING, "setrange", key)

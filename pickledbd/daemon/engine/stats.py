@@ -10,6 +10,8 @@ import resource
 import time
 from collections import deque
 
+from .clients import redacted
+
 ERRORS_MAX = 128
 LATENCY_SAMPLES = 160
 
@@ -81,6 +83,7 @@ class Stats:
             self.errors[prefix] = 1
 
     def slowlog_add(self, ctx, args: list, usec: int) -> None:
+        args = redacted(args)      # passwords never reach SLOWLOG GET
         entry = [self.slowlog_next_id, int(time.time()), usec,
                  [a if len(a) <= 128 else a[:128] + "... (%d more bytes)" % (len(a) - 128) for a in args[:31]]
                  + (["... (%d more arguments)" % (len(args) - 31)] if len(args) > 32 else []),
@@ -99,4 +102,6 @@ class Stats:
         self.keyspace_hits = self.keyspace_misses = 0
         self.obuf_disconnects = 0
         ks.expired_keys = 0
+        ks.hits = ks.misses = 0          # counted by the keyspace's lookups
+        ks.mem.evicted = 0
         self.slowlog.clear()

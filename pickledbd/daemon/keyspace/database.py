@@ -20,6 +20,7 @@ import orjson
 
 from ..errors import WRONGTYPE
 from . import events
+from .evict import Memory
 from .zset import ZSet
 
 MISSING = object()
@@ -61,13 +62,15 @@ def byte_len(s: str) -> int:
 class Database:
     """One numbered database: ``data`` key -> value, ``expires`` key -> unix ms."""
 
-    __slots__ = ("index", "data", "expires", "ks")
+    __slots__ = ("index", "data", "expires", "ks", "meta", "access")
 
     def __init__(self, index: int, ks: "Keyspace", data=None, expires=None):
         self.index = index
         self.ks = ks
         self.data: dict = {} if data is None else data
         self.expires: dict = {} if expires is None else expires
+        self.meta = None        # evict.DbMeta while maxmemory is set: memory accounting
+        self.access = None      # key -> LRU clock (s) or LFU (minutes << 8 | counter)
 
     # ---- reads
     def lookup(self, key: str):
@@ -81,8 +84,20 @@ class Database:
                     self._expire(key)
                     v = MISSING
             if v is not MISSING:
+                ks = self.ks
+                if ks.read_cmd:
+                    ks.hits += 1
+                access = self.access
+                if access is not None:
+                    if ks.lfu:
+                        ks.mem.lfu_touch(access, key)
+                    else:
+                        access[key] = ks.lru_clock
                 return v
-        if self.ks.reading:
+        ks = self.ks
+        if ks.read_cmd:
+            ks.misses += 1
+        if ks.reading:
             self.notify(events.KEY_MISS, "keymiss", key)
         return v
 
@@ -90,6 +105,12 @@ class Database:
         """``lookup`` as Redis's lookupKeyRead: a miss is a keymiss event even inside a write
         command (the source keys of SINTERSTORE, ...)."""
         v = self.lookup(key)
+        ks = self.ks
+        if not ks.read_cmd:       # a write command reading (lookupKeyRead counts it too)
+            if v is MISSING:
+                ks.misses += 1
+            else:
+                ks.hits += 1
         if v is MISSING and not self.ks.reading and self.ks.notify_mask & events.KEY_MISS:
             self.notify(events.KEY_MISS, "keymiss", key)
         return v
@@ -141,19 +162,30 @@ class Database:
         ks = self.ks
         if ks.notify_mask & events.NEW and key not in self.data:
             self.notify(events.NEW, "new", key)
+        if self.meta is not None:
+            self.meta.on_set(key, value, self.data)
+        access = self.access
+        if access is not None:
+            if ks.lfu:
+                ks.mem.lfu_write(access, key)
+            else:
+                access[key] = ks.lru_clock
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
         ks.dirty += 1    # modified(key), inlined: SET is the hottest write
-        if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None:
+        if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None or ks.key_indexes:
             self._track(key)
 
     def delete(self, key: str) -> bool:
-        if self.lookup(key) is MISSING:
+        v = self.lookup(key)
+        if v is MISSING:
             return False
         del self.data[key]
         if self.expires:
             self.expires.pop(key, None)
+        if self.meta is not None or self.access is not None:
+            self.forget(key, v)
         self.modified(key)
         return True
 
@@ -169,6 +201,8 @@ class Database:
     def set_expire(self, key: str, when_ms: int) -> None:
         self.expires[key] = when_ms
         heapq.heappush(self.ks.expiry_heap, (when_ms, self.index, key))
+        if self.meta is not None and self.meta.vkeys is not None:
+            self.meta.vkeys.add(key, self.expires)
         self.modified(key)
 
     def persist(self, key: str) -> bool:
@@ -181,10 +215,21 @@ class Database:
         """Signal a change to ``key`` (set, delete, in-place edit of a collection). Save rules
         (the dirty counter, which also tells the engine to propagate), incremental saves,
         blocked clients, WATCH and client-side caching hook in here."""
+        if self.meta is not None:
+            v = self.data.get(key)
+            if v is not None and type(v) is not str:
+                self.meta.on_modified(key, v)
         ks = self.ks
         ks.dirty += 1
-        if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None:
+        if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None or ks.key_indexes:
             self._track(key)
+
+    def forget(self, key: str, value) -> None:
+        """``key`` holding ``value`` left the data dict: its accounting and access data go."""
+        if self.meta is not None:
+            self.meta.on_delete(key, value)
+        if self.access is not None:
+            self.access.pop(key, None)
 
     def removed_from(self, key: str, value, cls: int, event: str) -> None:
         """A command removed elements of the collection at ``key`` (LPOP, SREM, ZREM, HDEL,
@@ -209,13 +254,17 @@ class Database:
     def _track(self, key: str, expired: bool = False) -> None:
         ks = self.ks
         if ks.dirty_keys is not None:
-            ks.dirty_keys.setdefault(self.index, set()).add(key)
+            keys = ks.dirty_keys.setdefault(self.index, set())
+            if keys is not None:        # None: the whole db is rewritten at the next save
+                keys.add(key)
         if ks.watched and (self.index, key) in ks.watched:
             ks.touch_watchers(self.index, key)
         if ks.blocked and (self.index, key) in ks.blocked:
             ks.ready_keys.append((self.index, key))
         if ks.tracking is not None:
             ks.tracking.key_modified(key, expired)
+        if ks.key_indexes:
+            ks.key_touched(self, key)
 
     def drop_if_empty(self, key: str, value) -> None:
         """An emptied collection deletes its key, as in Redis."""
@@ -223,18 +272,22 @@ class Database:
             del self.data[key]
             if self.expires:
                 self.expires.pop(key, None)
+            if self.meta is not None or self.access is not None:
+                self.forget(key, value)
 
     def _expire(self, key: str) -> None:
         """Delete a key whose time has come (lazily or by the active cycle), as Redis's
         deleteExpiredKeyAndPropagate: an ``expired`` event and a DEL for replicas and the
         AOF, but no dirty count (the command that met it did not change anything)."""
-        del self.data[key]
+        value = self.data.pop(key)
         del self.expires[key]
+        if self.meta is not None or self.access is not None:
+            self.forget(key, value)
         ks = self.ks
         ks.expired_keys += 1
         if ks.notify_mask & events.EXPIRED:
             self.notify(events.EXPIRED, "expired", key)
-        if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None:
+        if ks.dirty_keys is not None or ks.watched or ks.blocked or ks.tracking is not None or ks.key_indexes:
             self._track(key, expired=True)
         if ks.on_expired is not None:
             ks.on_expired(self.index, key)
@@ -249,6 +302,11 @@ class Database:
                     ks.touch_watchers(dbi, key)
         self.data.clear()
         self.expires.clear()
+        if self.access is not None:
+            self.access.clear()
+        if self.meta is not None:
+            self.meta.rebuild(self)
+        ks.key_indexes.pop(self.index, None)
         ks.dirty += n
         if ks.dirty_keys is not None:
             ks.dirty_keys[self.index] = None
@@ -272,7 +330,7 @@ class Keyspace:
     """All databases plus the server-wide change state."""
 
     def __init__(self, databases: int = 16):
-        from .scan import ScanState
+        from .scan import ScanState, key_touched
         self.dbs = [Database(i, self) for i in range(databases)]
         self.dirty = 0                 # changes since the last successful save
         self.dirty_keys = None         # {db: set(keys) | None} when the storage saves incrementally
@@ -282,6 +340,8 @@ class Keyspace:
         self.expired_keys = 0
         self.expiry_heap: list = []    # (when_ms, db, key); stale entries are skipped when popped
         self.scans = ScanState()       # SCAN cursors, random-pick snapshots
+        self.key_indexes = self.scans.indexes   # db index -> SCAN's key index, kept in step
+        self.key_touched = key_touched          # by this hook (scan.py) while it exists
         self.encodings: dict = {}      # remembered OBJECT ENCODING of some strings (strings.py)
         # Signals to the layers above, set when the server is wired:
         self.notify_mask = 0           # notify-keyspace-events classes (events.*)
@@ -292,6 +352,12 @@ class Keyspace:
         #                                and load_codes(codes), saved and loaded with the data
         self.reading = False           # set by the engine around readonly commands while
         #                                keymiss events are enabled: lookups that miss notify
+        self.read_cmd = False          # the running command is a read: its lookups count as
+        self.hits = 0                  # keyspace_hits / keyspace_misses
+        self.misses = 0
+        self.lfu = False               # maxmemory-policy is *-lfu (access holds LFU data)
+        self.lru_clock = int(time.time())   # Redis's LRU clock: seconds, refreshed by the cron
+        self.mem = Memory(self)        # maxmemory: accounting and eviction (evict.py)
 
     def touch_watchers(self, db: int, key: str) -> None:
         for client in self.watched.get((db, key), ()):
@@ -310,6 +376,7 @@ class Keyspace:
             self.dbs[i].data = _typed(data)
             self.dbs[i].expires = dict(state.expires.get(i, {}))
         self.rebuild_expiry_heap()
+        self.mem.loaded()
 
     def state(self):
         from ...storage import State
@@ -321,6 +388,8 @@ class Keyspace:
         da, db_ = self.dbs[a], self.dbs[b]
         da.data, db_.data = db_.data, da.data
         da.expires, db_.expires = db_.expires, da.expires
+        da.meta, db_.meta = db_.meta, da.meta
+        da.access, db_.access = db_.access, da.access
         self.dirty += 1
         if self.dirty_keys is not None:
             self.dirty_keys[a] = self.dirty_keys[b] = None
