@@ -77,3 +77,105 @@ def test_a_value_that_looks_like_a_huge_count_is_data():
     value = b"*30000000000"
     assert reader.feed(cmd(b"ECHO", value)) == [["ECHO", value.decode()]]
     assert reader.error is None
+
+
+# ---- the fast path (canonical requests) and the exact parser agree on any stream ----------
+class ExactOnly(RequestReader):
+    """The reader with its fast path off: every request by Redis's rules, one at a time."""
+
+    def _fast(self, buf, pos, out):
+        return pos
+
+    def _fast_args(self, buf, pos, out):
+        return pos
+
+
+def _random_stream(rnd: random.Random) -> bytes:
+    parts = []
+    for _ in range(rnd.randint(1, 40)):
+        args = [bytes(rnd.choice(b"ab\r\n\0\xff*$:%01") for _ in range(rnd.randint(0, 6)))
+                for _ in range(rnd.choice([1, 2, 3, 4, 30]))]
+        frame = cmd(*args)
+        k = rnd.random()
+        if k < 0.1:                       # damage it: a byte changed, cut, or doubled
+            b = bytearray(frame)
+            b[rnd.randrange(len(b))] = rnd.choice(b"*$:%(\r\n\0-+0x")
+            frame = bytes(b)
+        elif k < 0.15:
+            frame = frame[:rnd.randrange(1, len(frame))]
+        elif k < 0.2:
+            frame = rnd.choice([b"*-3\r\n", b"*0\r\n", b"PING\r\n", b"ECHO 'a b'\n", b"\r\n",
+                                b"*1\r\n%1\r\n*1\r\n$1\r\nx\r\n$1\r\ny\r\n", b"*2\r\n*1\r\n$1\r\nx\r\n"])
+        parts.append(frame)
+    return b"".join(parts)
+
+
+def _read(reader_cls, stream: bytes, cuts: list[int]):
+    reader, got, last = reader_cls(), [], 0
+    for c in cuts + [len(stream)]:
+        got += reader.feed(stream[last:c])
+        last = c
+    return got, str(reader.error) if reader.error else None, reader.buffered()
+
+
+def test_fast_path_and_exact_parser_agree_on_random_streams():
+    rnd = random.Random(99)
+    for _ in range(1500):
+        stream = _random_stream(rnd)
+        cuts = sorted(rnd.sample(range(1, len(stream)), min(len(stream) - 1, rnd.choice([0, 1, 3, 20]))))
+        assert _read(RequestReader, stream, cuts) == _read(ExactOnly, stream, cuts), stream
+
+
+def test_before_auth_redis_limits_wait_for_the_requests_before():
+    reader = RequestReader()
+    reader.unauth = True
+    stream = cmd(b"AUTH", b"pw") + cmd(b"PING") + cmd(b"SET", b"k", b"v" * 20000)
+    assert reader.feed(stream) == [["AUTH", "pw"], ["PING"]] and reader.more
+    reader.unauth = False                 # AUTH succeeded: the next request has no such limit
+    assert reader.feed(b"") == [["SET", "k", "v" * 20000]] and not reader.more
+    reader = RequestReader()
+    reader.unauth = True
+    assert reader.feed(stream) == [["AUTH", "pw"], ["PING"]] and reader.more
+    assert reader.feed(b"") == [] and str(reader.error) == "unauthenticated bulk length"
+    reader = RequestReader()
+    reader.unauth = True
+    assert reader.feed(b"*11\r\n") == [] and str(reader.error) == "unauthenticated multibulk length"
+    reader = RequestReader()
+    reader.unauth = True
+    assert reader.feed(b"*1\r\n$16385\r\n") == [] and str(reader.error) == "unauthenticated bulk length"
+
+
+def test_a_nul_hides_the_line_end_until_64_kb():
+    reader = RequestReader()
+    assert reader.feed(b"PING\0\r\nPING\r\n") == [] and reader.error is None
+    reader.feed(b"x" * 65536)
+    assert str(reader.error) == "too big inline request"
+
+
+def test_a_big_bulk_in_small_reads_costs_linear_time():
+    """Each read of an unfinished bulk is appended, not rescanned: 8x the bytes, about 8x
+    the time (a rescan would be 64x; the margin is for a loaded machine)."""
+    import time
+
+    def cost(size: int) -> float:
+        reader = RequestReader()
+        reader.feed(b"*2\r\n$4\r\nECHO\r\n$%d\r\n" % size)
+        chunk = b"x" * 4096
+        t = time.perf_counter()
+        for _ in range(size // 4096):
+            reader.feed(chunk)
+        out = reader.feed(b"\r\n")
+        elapsed = time.perf_counter() - t
+        assert len(out) == 1 and len(out[0][1]) == size
+        return elapsed
+
+    small = min(cost(1 << 20) for _ in range(5))
+    big = min(cost(8 << 20) for _ in range(3))
+    assert big < small * 30
+
+
+def test_types_hiredis_cannot_hold_do_not_break_the_reader():
+    reader = RequestReader()
+    stream = cmd(b"PING") * 3 + b"*1\r\n%1\r\n*1\r\n$1\r\nx\r\n$1\r\ny\r\n"
+    assert reader.feed(stream) == [["PING"]] * 3
+    assert str(reader.error) == "expected '$', got '%'"

@@ -34,11 +34,21 @@ def arity_error(name: str) -> RedisError:
     return RedisError("ERR wrong number of arguments for '%s' command" % name)
 
 
+def cstr(s: str) -> str:
+    """What C's %s prints of an argument: up to its first NUL."""
+    return s.split("\0", 1)[0] if "\0" in s else s
+
+
+def formatted(msg: str) -> RedisError:
+    """addReplyErrorFormat: CR/LF trimmed at the end, the others turned into spaces."""
+    return RedisError(msg.rstrip("\r\n").replace("\r", " ").replace("\n", " "))
+
+
 def unknown_command(args: list) -> RedisError:
     preview = ""
     for a in args[1:]:
         if len(preview) >= 128:
             break
-        preview += "'%s' " % a[:128 - len(preview)]
-    msg = "ERR unknown command '%s', with args beginning with: %s" % (args[0][:128], preview)
-    return RedisError(msg.replace("\r", " ").replace("\n", " "))
+        preview += "'%s' " % cstr(a[:128 - len(preview)])
+    return formatted("ERR unknown command '%s', with args beginning with: %s"
+                     % (cstr(args[0][:128]), preview))

@@ -5,6 +5,7 @@ shutdown. Nothing here runs commands (engine/call.py does) or touches sockets' d
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -227,6 +228,9 @@ class Server:
             for srv in self.listeners:
                 srv.close()
             raise
+        # the loaded dataset is long-lived and acyclic: keep it out of the collector's full
+        # passes, which would otherwise walk every loaded container (seconds for millions)
+        gc.freeze()
         for sig in (signal.SIGTERM, signal.SIGINT):
             self.loop.add_signal_handler(sig, self.on_signal, sig)
         self.cron_task = self.loop.create_task(self.cron())

@@ -40,6 +40,8 @@ def select(c, args):
         index = parse_int(args[1])
     except RedisError:
         raise RedisError("ERR value is not an integer or out of range") from None
+    if not -2**31 <= index < 2**31:       # Redis reads the index as a C int first
+        raise RedisError("ERR value is out of range, value must between -2147483648 and 2147483647")
     if not 0 <= index < len(c.ks.dbs):
         raise RedisError("ERR DB index is out of range")
     c.db = c.ks.dbs[index]

@@ -198,7 +198,7 @@ def _section_stats(c):
         ("tracking_total_prefixes", c.tracker.total_prefixes()),
         ("total_error_replies", st.total_error_replies),
         ("unexpected_error_replies", 0),
-        ("client_query_buffer_limit_disconnections", 0),
+        ("client_query_buffer_limit_disconnections", st.qbuf_disconnects),
         ("client_output_buffer_limit_disconnections", st.obuf_disconnects),
     ]
 

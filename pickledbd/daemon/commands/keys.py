@@ -11,7 +11,7 @@ from collections import deque
 
 from ..globmatch import matcher
 from ..keyspace import MISSING, STRING_TYPES, TYPE_NAMES, as_str, byte_len, events, now_ms
-from ..errors import RedisError
+from ..errors import RedisError, formatted
 from ..protocol.reply import OK, Status
 from ..keyspace.zset import ZSet
 from . import strings as _strings
@@ -293,7 +293,7 @@ def _expire_generic(c, args, basetime: int, seconds: bool):
         elif o == "lt":
             flags |= _LT
         else:
-            raise RedisError(("ERR Unsupported option %s" % opt).replace("\r", " ").replace("\n", " "))
+            raise formatted("ERR Unsupported option %s" % opt)
     if flags & _NX and flags & (_XX | _GT | _LT):
         raise RedisError("ERR NX and XX, GT or LT options at the same time are not compatible")
     if flags & _GT and flags & _LT:

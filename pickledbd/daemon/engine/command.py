@@ -15,7 +15,7 @@ import json
 import os
 from typing import Callable
 
-from ..errors import RedisError
+from ..errors import RedisError, cstr
 
 _DOCS_PATH = os.path.join(os.path.dirname(__file__), "redis_docs.json")
 with open(_DOCS_PATH, encoding="utf-8") as _f:
@@ -290,4 +290,4 @@ def resolve(cmd: Command, args: list) -> Command:
 
 
 def _preview(s: str, limit: int = 128) -> str:
-    return s[:limit]
+    return cstr(s[:limit])

@@ -37,6 +37,7 @@ class Stats:
         self.keyspace_hits = 0
         self.keyspace_misses = 0
         self.obuf_disconnects = 0    # clients closed for overcoming their output buffer limit
+        self.qbuf_disconnects = 0    # ... their query buffer limit
         self.slowlog: deque = deque()
         self.slowlog_next_id = 0
         self.slowlog_ns = 0          # cached from slowlog-log-slower-than
@@ -100,7 +101,7 @@ class Stats:
         self.errors.clear()
         self.net_input = self.net_output = 0
         self.keyspace_hits = self.keyspace_misses = 0
-        self.obuf_disconnects = 0
+        self.obuf_disconnects = self.qbuf_disconnects = 0
         ks.expired_keys = 0
         ks.hits = ks.misses = 0          # counted by the keyspace's lookups
         ks.mem.evicted = 0

@@ -22,7 +22,8 @@ import logging
 import socket
 
 from ..engine.context import OUTPUT_CHECK_BYTES, Context
-from ..protocol.reader import RequestReader
+from ..errors import RedisError
+from ..protocol.reader import QueryBufferLimit, RequestReader
 from . import busy
 from .flow_control import has_limits, over_limit, pending_output
 
@@ -126,18 +127,36 @@ class Connection(asyncio.Protocol):
         ctx = self.ctx
         if ctx.closing:
             return
-        reqs = self.reader.feed(data)
+        reader = self.reader
         net = self.net
         ctx.last_interaction = net.clock
         net.stats.net_input += len(data)
+        reader.unauth = not ctx.authenticated
+        if reader.unauth and ctx.pending:
+            reader.stash(data)          # an AUTH waiting to run may lift the limits
+            if reader.error is not None and ctx.block is None:
+                self.run_pending()
+            return
+        reqs = reader.feed(data)
         if ctx.block is not None or ctx.pending:
             ctx.pending.extend(reqs)
             if len(ctx.pending) > MAX_PENDING:
                 self.pause_reading()   # bound what a blocked client may queue
-            if self.reader.error is not None and ctx.block is None:
+            if reader.error is not None and ctx.block is None:
                 self.run_pending()
             return
         self.run(reqs)
+        if reader.more:
+            self.read_held()
+
+    def read_held(self) -> None:
+        """Before AUTH the reader stops at a request past Redis's limits for unauthenticated
+        clients until the ones before it ran (Redis parses each request after running the
+        one before: an AUTH among them lifts the limits)."""
+        ctx, reader = self.ctx, self.reader
+        while reader.more and not ctx.closing and ctx.block is None and not ctx.pending:
+            reader.unauth = not ctx.authenticated
+            self.run(reader.feed(b""))
 
     # ---- running requests
     def run(self, reqs: list) -> None:
@@ -170,6 +189,8 @@ class Connection(asyncio.Protocol):
             return
         reqs, ctx.pending = ctx.pending, []
         self.run(reqs)
+        if self.reader.more:
+            self.read_held()
         if ctx.block is None and not ctx.closing and not ctx.pending:
             if self.reader.error is not None:
                 self.protocol_error()
@@ -177,7 +198,21 @@ class Connection(asyncio.Protocol):
                 self.resume_reading()
 
     def protocol_error(self) -> None:
-        self.ctx.out.append(b"-ERR Protocol error: %s\r\n" % str(self.reader.error).encode())
+        """Redis replies the error (its byte as received) and closes after writing; past
+        client-query-buffer-limit it logs and closes at once, without a reply."""
+        err, ctx = self.reader.error, self.ctx
+        if isinstance(err, QueryBufferLimit):
+            log.warning("Closing client that reached max query buffer length: id=%d addr=%s",
+                        ctx.id, ctx.addr)
+            self.net.stats.qbuf_disconnects += 1
+            ctx.closing = True
+            ctx.out.clear()
+            ctx.out_bytes = 0
+            self.transport.abort()
+            return
+        msg = "ERR Protocol error: %s" % err
+        self.net.stats.error_reply(RedisError(msg))       # counted as Redis counts it
+        ctx.out.append(b"-%s\r\n" % msg.encode("latin-1"))
         self.flush()
         self.close()
 

@@ -1,283 +1,443 @@
-"""RESP requests: hiredis parses multibulk requests, inline commands are split here.
+"""RESP requests: a byte stream in, requests (lists of str) out, by Redis 7.0's rules
+(networking.c processInlineBuffer / processMultibulkBuffer), byte for byte:
+
+- a request starting with ``*`` is a multibulk, anything else an inline line;
+- lines are found as Redis finds them (``strchr``): a NUL byte before the line end hides
+  it, so the request waits, until 64 KB are buffered ("too big ..." errors);
+- the byte after a header's ``\\r`` and the two bytes after a bulk are skipped unchecked;
+- counts and lengths are parsed as ``string2ll`` does (no sign, no leading zero);
+  a count <= 0 is skipped; nested arrays, RESP3 type bytes are refused;
+- before AUTH, at most 10 arguments of at most 16 KB each.
 
 Knows nothing of commands or replies.
 """
 from __future__ import annotations
 
 import re
+from itertools import compress, count
+from operator import ne
 
 import hiredis
+from hiredis import pack_command
 
-__all__ = ["RequestReader", "ProtocolError", "split_inline"]
+__all__ = ["RequestReader", "ProtocolError", "QueryBufferLimit", "split_inline"]
 
 
 class ProtocolError(Exception):
     """A malformed request; the connection replies ``-ERR Protocol error: ...`` and closes."""
 
 
-PROTO_MAX_BULK_LEN = 512 * 1024 * 1024
-MAX_MULTIBULK_LEN = 1024 * 1024 * 1024
-INLINE_MAX = 64 * 1024
+class QueryBufferLimit(ProtocolError):
+    """An incomplete request outgrew client-query-buffer-limit: Redis closes without a reply."""
+
+
+INT_MAX = 2**31 - 1
+INLINE_MAX = 64 * 1024            # PROTO_INLINE_MAX_SIZE
+UNAUTH_MAX_ARGS = 10
+UNAUTH_MAX_BULK = 16384
+BIG_ARG = 64 * 1024               # decoded from a view, not a copy
+ARG_OVERHEAD = 64                 # a parsed argument's cost beyond its bytes (str + list slot)
+_BLANKS = b" \t\n\r\v\f"          # isspace() in the C locale
+_LINE_STOP = re.compile(rb"[ \t\n\r\"']")
+_DQ_STOP = re.compile(rb'[\\"]')
+_SQ_STOP = re.compile(rb"[\\']")
+_NON_BLANK = re.compile(rb"[^ \t\n\v\f\r]")
+_PLAIN_TOKEN = re.compile(rb"[^ \t\n\v\f\r][^ \t\n\r]*")
+_ESCAPES = {0x6E: 10, 0x72: 13, 0x74: 9, 0x62: 8, 0x61: 7}
+_HEX = b"0123456789abcdefABCDEF"
 
 
 def split_inline(line: bytes) -> list[str]:
-    """Split an inline command as Redis's sdssplitargs does (quotes, \\xNN escapes)."""
+    """Split an inline command as Redis's sdssplitargs does (quotes, \\xNN escapes):
+    blanks between tokens are any isspace(); a bare token ends at space, tab, CR or LF."""
+    nul = line.find(b"\0")
+    if nul >= 0:
+        line = line[:nul]                  # a C string ends there
+    if b'"' not in line and b"'" not in line:
+        return [t.decode("utf-8", "surrogateescape") for t in _PLAIN_TOKEN.findall(line)]
     args: list[str] = []
     i, n = 0, len(line)
     while True:
-        while i < n and line[i] in b" \t\n\r\v\f":
-            i += 1
-        if i >= n:
+        m = _NON_BLANK.search(line, i)
+        if m is None:
             return args
+        i = m.start()
         cur = bytearray()
-        inq = insq = False
-        while True:
-            if inq:
-                if i >= n:
-                    raise ProtocolError("unbalanced quotes in request")
-                c = line[i]
-                if c == 0x5C and i + 3 < n and line[i + 1] == 0x78 and _ishex(line[i + 2]) and _ishex(line[i + 3]):
-                    cur.append(int(line[i + 2:i + 4], 16))
-                    i += 3
-                elif c == 0x5C and i + 1 < n:
-                    i += 1
-                    cur.append({0x6E: 10, 0x72: 13, 0x74: 9, 0x62: 8, 0x61: 7}.get(line[i], line[i]))
-                elif c == 0x22:
-                    if i + 1 < n and line[i + 1] not in b" \t\n\r\v\f":
-                        raise ProtocolError("unbalanced quotes in request")
-                    inq = False
-                    i += 1
-                    break
-                else:
-                    cur.append(c)
-            elif insq:
-                if i >= n:
-                    raise ProtocolError("unbalanced quotes in request")
-                c = line[i]
-                if c == 0x5C and i + 1 < n and line[i + 1] == 0x27:
-                    i += 1
-                    cur.append(0x27)
-                elif c == 0x27:
-                    if i + 1 < n and line[i + 1] not in b" \t\n\r\v\f":
-                        raise ProtocolError("unbalanced quotes in request")
-                    insq = False
-                    i += 1
-                    break
-                else:
-                    cur.append(c)
-            else:
-                if i >= n:
-                    break
-                c = line[i]
-                if c in b" \t\n\r\v\f":
-                    break
-                if c == 0x22:
-                    inq = True
-                elif c == 0x27:
-                    insq = True
-                else:
-                    cur.append(c)
-            i += 1
+        m = _LINE_STOP.search(line, i)    # a bare run, then maybe a quoted one ending the token
+        j = n if m is None else m.start()
+        cur += line[i:j]
+        i = j
+        if i < n and line[i] in b"\"'":
+            i = _quoted(line, i + 1, cur, line[i] == 0x22)
         args.append(cur.decode("utf-8", "surrogateescape"))
 
 
-def _ishex(c: int) -> bool:
-    return c in b"0123456789abcdefABCDEF"
+def _quoted(line: bytes, i: int, cur: bytearray, double: bool) -> int:
+    """Append a quoted run's bytes to ``cur``; return the offset after the closing quote,
+    which ends the token."""
+    n = len(line)
+    stop = _DQ_STOP if double else _SQ_STOP
+    while True:
+        m = stop.search(line, i)
+        if m is None:
+            raise ProtocolError("unbalanced quotes in request")
+        j = m.start()
+        cur += line[i:j]
+        i = j
+        if line[i] == 0x5C:                # backslash
+            if double:
+                if i + 3 < n and line[i + 1] == 0x78 and line[i + 2] in _HEX and line[i + 3] in _HEX:
+                    cur.append(int(line[i + 2:i + 4], 16))
+                    i += 4
+                elif i + 1 < n:
+                    cur.append(_ESCAPES.get(line[i + 1], line[i + 1]))
+                    i += 2
+                else:
+                    raise ProtocolError("unbalanced quotes in request")
+            elif i + 1 < n and line[i + 1] == 0x27:
+                cur.append(0x27)
+                i += 2
+            else:
+                cur.append(0x5C)
+                i += 1
+            continue
+        if i + 1 < n and line[i + 1] not in _BLANKS:    # closing quote glued to more text
+            raise ProtocolError("unbalanced quotes in request")
+        return i + 1
 
 
-_BIG_HEADER = re.compile(rb"\n([*$])(\d{9,})")
-_MAYBE_BIG_COUNT = re.compile(rb"\*\d{8}")    # literal prefix: a fast scan of every chunk
-_BIG_COUNT = re.compile(rb"(?:^|\n)\*(\d{8,})\r")
-_SCAN_WINDOW = 4096
-MAX_COUNT_FOR_HIREDIS = 16 * 1024 * 1024
+def _strict_int(s) -> int | None:
+    """string2ll: optional '-', no leading zeros, no '+', no blanks, fits in 64 bits."""
+    neg = s[:1] == b"-"
+    digits = s[1:] if neg else s
+    if not digits.isdigit() or len(digits) > 19 or (digits[0] == 48 and (len(digits) > 1 or neg)):
+        return None
+    v = -int(digits) if neg else int(digits)
+    return v if -2**63 <= v < 2**63 else None
+
+
+class _Headers(dict):
+    """Bulk headers by length: ``$3`` for 3 (cached for short lengths)."""
+
+    def __missing__(self, n: int) -> str:
+        return "$%d" % n
+
+
+_HEADERS = _Headers((n, "$%d" % n) for n in range(4096))
+_COUNT_OF = {"*%d" % n: n for n in range(1, 1024)}
 
 
 class RequestReader:
-    """Turns a byte stream into requests (lists of str). hiredis does the parsing;
-    inline commands (``PING\\r\\n``) are split here.
+    """Turns a byte stream into requests, keeping the state Redis keeps (the unparsed bytes,
+    the arguments read so far of an unfinished multibulk, the bulk length it waits for).
 
-    Guards keep a client from making us wait for, buffer or allocate gigabytes:
-    - hiredis allocates a multibulk's list as soon as it reads the count, so a huge
-      count (``*3000000000``) is rejected before hiredis sees it; to see every count
-      whole, an unfinished line that starts with ``*`` is held back until it ends;
-    - a chunk that leaves a request incomplete has its edges checked for an absurd
-      declared length (``$2147483648``), and an incomplete request's size is bounded."""
+    Two parsers give the same requests: ``_fast`` takes runs of canonical multibulk
+    requests (what clients send) with C-speed splitting; ``_one`` takes one request of any
+    shape by Redis's rules, and every request ``_fast`` cannot vouch for.
 
-    __slots__ = ("_reader", "_inline", "_held", "_at_line_end", "_skipped", "_incomplete_bytes",
-                 "_tail", "error", "max_bulk", "max_buffer")
+    Nothing is allocated from a declared count or length, and an unfinished request's
+    bytes (buffered and already parsed) are bounded by ``max_buffer``
+    (client-query-buffer-limit). A bulk arriving in many reads is appended, never rescanned."""
 
-    def __init__(self, max_bulk: int = PROTO_MAX_BULK_LEN, max_buffer: int = 1 << 30):
-        self._reader = hiredis.Reader(encoding="utf-8", errors="surrogateescape")
-        self._inline = b""             # an incomplete inline line
-        self._held = b""               # an unfinished line starting with '*', not yet given to hiredis
-        self._at_line_end = True       # the last bytes given to hiredis ended a line
-        self._skipped = 0              # bytes of ignored *0 / *-1 requests in this chunk
-        self._incomplete_bytes = 0     # fed since the last complete request
-        self._tail = b"\n"             # end of the previous chunk, for headers split across chunks
+    __slots__ = ("_buf", "_args", "_left", "_bulk", "_held", "error", "max_bulk",
+                 "max_buffer", "unauth", "more")
+
+    def __init__(self, max_bulk: int = 512 * 1024 * 1024, max_buffer: int = 1 << 30):
+        self._buf = bytearray()        # bytes not parsed yet
+        self._args: list = []          # arguments read of the unfinished multibulk
+        self._left = 0                 # arguments it still needs (0: between requests)
+        self._bulk = -1                # length of the bulk being read; -1: its header is next
+        self._held = 0                 # bytes held by _args (counted in the buffer limit)
         self.error: ProtocolError | None = None   # set once the stream is malformed
         self.max_bulk = max_bulk
         self.max_buffer = max_buffer
+        self.unauth = False            # AUTH required and not done: Redis's tighter limits
+        self.more = False              # stopped short (before AUTH, see feed): call feed(b"")
 
     def buffered(self) -> int:
         """Bytes of an incomplete request held (CLIENT LIST qbuf)."""
-        return len(self._inline) + len(self._held) + self._incomplete_bytes
+        return len(self._buf)
 
     def feed(self, data: bytes) -> list:
         """Return the complete requests in ``data`` plus what was buffered before.
         On a malformed stream, returns the requests before the fault and sets ``error``
-        (Redis runs those, then replies with the error and closes)."""
+        (Redis runs those, then replies with the error and closes). While ``unauth``, a
+        request past the limits Redis sets before AUTH stops the parse there with ``more``
+        set: the caller runs the requests before it (an AUTH among them lifts the limits)
+        and feeds ``b""``; only a first request past them is an error."""
         out: list = []
-        reader = self._reader
-        at_boundary = False
-        first = 0
-        try:
-            if self._held:
-                data = self._held + data
-                self._held = b""
-            # A new request may be inline. hiredis keeps no bytes (has_data() is False) at an
-            # item boundary inside a request too, and after a lone type byte; but then either
-            # the last chunk did not end a line, or the next item starts with '$'.
-            if self._inline or (data[0] != 42 and data[0] != 36 and self._at_line_end
-                                and not reader.has_data()):
-                data = self._feed_inline(self._inline + data, out)
-                if not data:
-                    return out
-            if data[-1] != 10:
-                nl = data.rfind(b"\n") + 1
-                if data[nl:nl + 1] == b"*" and len(data) - nl < 64:
-                    self._held = data[nl:]
-                    data = data[:nl]
-                    if not data:
-                        return out
-            first = len(out)
-            at_boundary = data[0] == 42 and self._at_line_end and not reader.has_data()
-            if _MAYBE_BIG_COUNT.search(data) is None:
-                reader.feed(data)
-                self._drain(out)
-            else:
-                self._feed_checking_counts(data, out)
-            self._at_line_end = data[-1] == 10
-            self._skipped = 0
-            if len(out) > first and not reader.has_data():
-                if self._incomplete_bytes:
-                    self._incomplete_bytes = 0
-                    self._tail = b"\n"
+        self.more = False
+        if self.error is not None:
+            return out
+        buf = self._buf
+        if buf:
+            buf += data
+            if self._bulk >= 0 and len(buf) < self._bulk + 2:     # still inside a bulk
+                self._check_limit()
                 return out
-            self._check_incomplete(data, len(out) > first)
+        elif not data:
+            return out
+        else:
+            buf = data
+        n = len(buf)
+        pos = 0
+        fast_tries = 4     # each try copies the rest of the chunk: bound it
+        try:
+            while pos < n:
+                if self.unauth:
+                    pass                          # Redis's limits before AUTH: the exact parser
+                elif fast_tries and not self._left and buf[pos] == 42:
+                    fast_tries -= 1
+                    pos = self._fast(buf, pos, out)
+                    if pos >= n:
+                        break
+                elif fast_tries and self._left and self._bulk < 0 and buf[pos] == 36:
+                    fast_tries -= 1
+                    pos = self._fast_args(buf, pos, out)
+                    if pos >= n:
+                        break
+                pos, complete = self._one(buf, pos, n, out)
+                if not complete:
+                    break
         except ProtocolError as e:
             self.error = e
-        except hiredis.ProtocolError as e:
-            if at_boundary and "reply type byte" in str(e):
-                self._resume_inline(data, out, first)
-            else:
-                self.error = ProtocolError(_hiredis_message(str(e)))
+            self._buf = bytearray()
+            self._args = []
+            self._held = 0
+            return out
+        if pos >= n:
+            if buf is not data:
+                self._buf = bytearray()
+        elif buf is data:
+            self._buf = bytearray(memoryview(data)[pos:])
+        else:
+            del buf[:pos]
+        if self._left or self._buf:
+            self._check_limit()
         return out
 
-    def _drain(self, out: list) -> None:
-        gets = self._reader.gets
-        req = gets()
+    def stash(self, data: bytes) -> None:
+        """Keep ``data`` unparsed (requests read but not run yet may hold an AUTH); parse
+        it with the next ``feed``."""
+        if data:
+            self._buf += data
+            self.more = True
+            self._check_limit()
+
+    def _check_limit(self) -> None:
+        if len(self._buf) + self._held > self.max_buffer:
+            self.error = QueryBufferLimit("query buffer limit reached")
+            self._buf = bytearray()
+            self._args = []
+            self._held = 0
+
+    def _fast(self, buf, pos: int, out: list) -> int:
+        """Parse the canonical requests (``*N\r\n`` then ``$len\r\npayload\r\n`` each) at
+        ``pos``; stop at the first other one and return the offset reached. Only requests
+        whose bytes are exactly their canonical encoding are taken: those Redis reads the
+        same way, whatever their content."""
+        chunk = buf[pos:] if pos or buf.__class__ is not bytes else buf
+        if len(chunk) > self.max_bulk:
+            return pos
+        if _BIG_AGGREGATE.search(chunk) is None:
+            taken = _by_hiredis(chunk, out)
+            if taken >= 0:
+                return pos + taken
+        return pos + _by_split(chunk, out)
+
+    def _fast_args(self, buf, pos: int, out: list) -> int:
+        """Inside a long request (MSET, RPUSH of many values): take its canonical
+        ``$len\r\npayload\r\n`` arguments at ``pos`` at once; return the offset reached."""
+        chunk = buf[pos:] if pos or buf.__class__ is not bytes else buf
+        if len(chunk) > self.max_bulk:
+            return pos
+        toks, lens = _tokens(chunk)
+        k = min(self._left, (len(toks) - 1) // 2)     # pairs followed by CRLF
+        heads = toks[0:2 * k:2]
+        canon = list(map(_HEADERS.__getitem__, lens[1:2 * k:2]))
+        if heads != canon:
+            k = next(compress(count(), map(ne, heads, canon)))
+        if not k:
+            return pos
+        self._args += toks[1:2 * k:2]
+        self._left -= k
+        size = sum(lens[:2 * k]) + 4 * k
+        self._held += size + ARG_OVERHEAD * k
+        if not self._left:
+            out.append(self._args)
+            self._args = []
+            self._held = 0
+        return pos + size
+
+    def _one(self, buf, pos: int, n: int, out: list) -> tuple[int, bool]:
+        """Parse one request (or what is left of the unfinished one) at ``pos`` by Redis's
+        rules; return the offset reached and whether the request is complete (if not, the
+        state is kept and the rest waits for more bytes)."""
+        left, bulk, args, held = self._left, self._bulk, self._args, self._held
+        try:
+            if not left:
+                if buf[pos] != 42:            # not '*': an inline command
+                    end = self._inline(buf, pos, n, out)
+                    return (pos, False) if end < 0 else (end, True)
+                cr = buf.find(b"\r", pos)
+                if cr < 0 or buf.find(b"\0", pos, cr) >= 0:
+                    self._line_wait(buf, pos, n, "too big mbulk count string")
+                    return pos, False
+                if cr > n - 2:                    # the byte after it is not there yet
+                    return pos, False
+                count = _strict_int(buf[pos + 1:cr])
+                if count is None or count > INT_MAX:
+                    raise ProtocolError("invalid multibulk length")
+                if count > UNAUTH_MAX_ARGS and self.unauth:
+                    if out:                       # an AUTH before it may lift the limit
+                        self.more = True
+                        return pos, False
+                    raise ProtocolError("unauthenticated multibulk length")
+                pos = cr + 2
+                if count <= 0:
+                    return pos, True
+                left, bulk, args, held = count, -1, [], 0
+            while left:
+                if bulk < 0:
+                    cr = buf.find(b"\r", pos)
+                    if cr < 0 or buf.find(b"\0", pos, cr) >= 0:
+                        self._line_wait(buf, pos, n, "too big bulk count string")
+                        return pos, False
+                    if cr > n - 2:
+                        return pos, False
+                    c = buf[pos]
+                    if c != 36:
+                        raise ProtocolError("expected '$', got '%s'" % (" " if c in (10, 13) else chr(c)))
+                    size = _strict_int(buf[pos + 1:cr])
+                    if size is None or size < 0 or size > self.max_bulk:
+                        raise ProtocolError("invalid bulk length")
+                    if size > UNAUTH_MAX_BULK and self.unauth:
+                        if out:
+                            self.more = True
+                            return pos, False
+                        raise ProtocolError("unauthenticated bulk length")
+                    bulk = size
+                    pos = cr + 2
+                if n - pos < bulk + 2:
+                    return pos, False
+                if bulk < BIG_ARG:
+                    args.append(buf[pos:pos + bulk].decode("utf-8", "surrogateescape"))
+                else:
+                    with memoryview(buf) as mv:
+                        args.append(str(mv[pos:pos + bulk], "utf-8", "surrogateescape"))
+                pos += bulk + 2
+                held += bulk + ARG_OVERHEAD
+                bulk = -1
+                left -= 1
+            out.append(args)
+            args, held = [], 0
+            return pos, True
+        finally:
+            self._left, self._bulk, self._args, self._held = left, bulk, args, held
+
+    @staticmethod
+    def _line_wait(buf, pos: int, n: int, too_big: str) -> None:
+        """No complete line at ``pos`` yet (Redis's strchr stops at a NUL): wait, up to 64 KB."""
+        if n - pos > INLINE_MAX:
+            raise ProtocolError(too_big)
+
+    @staticmethod
+    def _inline(buf, pos: int, n: int, out: list) -> int:
+        """Parse the inline line at ``pos``; return the offset after it, or -1 to wait."""
+        nl = buf.find(b"\n", pos)
+        if nl < 0 or buf.find(b"\0", pos, nl) >= 0:
+            if n - pos > INLINE_MAX:
+                raise ProtocolError("too big inline request")
+            return -1
+        end = nl - 1 if nl > pos and buf[nl - 1] == 13 else nl
+        args = split_inline(bytes(buf[pos:end]))
+        if args:
+            out.append(args)
+        return nl + 1
+
+
+# hiredis would allocate an aggregate's list on reading its count: with a large count
+# anywhere (even inside a payload, rarely), the chunk is parsed in Python instead.
+_BIG_AGGREGATE = re.compile(rb"[*%~>|]\d{5}")
+
+
+def _by_hiredis(chunk: bytes, out: list) -> int:
+    """hiredis parses, then the requests are re-encoded in C and must give back the same
+    bytes: whatever hiredis reads differently from Redis (other types, nesting, loose
+    line ends, empty arrays) cannot. Returns the bytes taken, or -1 if the chunk holds
+    non-UTF-8 text (hiredis cannot re-encode it)."""
+    reader = _hiredis[0]
+    reader.feed(chunk)
+    reqs: list = []
+    try:
+        req = reader.gets()
         while req is not False:
-            if req.__class__ is not list or not req:
-                if req is not None and req != []:      # *-1 and *0 are ignored, as Redis does
-                    raise ProtocolError("expected '*', got '%s'" % _first_char(req))
-                self._skipped += 5 if req is None else 4
-                req = gets()
-                continue
-            for a in req:
-                if a.__class__ is not str:
-                    raise ProtocolError("invalid bulk length" if a is None
-                                        else "expected '$', got '%s'" % _first_char(a))
-            out.append(req)
-            req = gets()
-
-    def _feed_checking_counts(self, data: bytes, out: list) -> None:
-        """Rare path: ``data`` holds a line like ``*12345678``. Feed up to each such line;
-        when hiredis has consumed everything before it, it is a request's count (or a
-        nested array, invalid anyway) rather than bytes inside a bulk."""
-        reader, pos = self._reader, 0
-        for m in _BIG_COUNT.finditer(data):
-            if int(m.group(1)) <= MAX_COUNT_FOR_HIREDIS:
-                continue
-            star = m.start(1) - 1
-            if star > pos:
-                reader.feed(data[pos:star])
-                self._drain(out)
-                pos = star
-            if not reader.has_data() and (star == 0 and self._at_line_end or data[star - 1] == 10):
-                raise ProtocolError("invalid multibulk length")
-        reader.feed(data[pos:])
-        self._drain(out)
-
-    def _resume_inline(self, data: bytes, out: list, first: int) -> None:
-        """An inline command after multibulk ones in the same chunk: hiredis stops at it.
-        Restart after the requests it did parse (rare, so their size is computed here)."""
-        consumed = self._skipped + sum(_wire_size(r) for r in out[first:])
-        self._skipped = 0
-        rest = data[consumed:]
-        self._reader = hiredis.Reader(encoding="utf-8", errors="surrogateescape")
-        self._at_line_end = True
-        if rest[:1] in (b"*", b"$", b""):
-            self.error = ProtocolError("expected '$', got '%s'" % rest[:1].decode("latin-1"))
-            return
-        out.extend(self.feed(rest))
-
-    def _check_incomplete(self, data: bytes, progressed: bool) -> None:
-        """The stream ends inside a request: bound its size, check its visible headers."""
-        self._incomplete_bytes = len(data) if progressed else self._incomplete_bytes + len(data)
-        if self._incomplete_bytes > self.max_buffer:
-            raise ProtocolError("query buffer limit reached")
-        self._check_headers(self._tail + data[:_SCAN_WINDOW])
-        if len(data) > _SCAN_WINDOW:
-            self._check_headers(data[-_SCAN_WINDOW:])
-        self._tail = data[-32:]
-
-    def _check_headers(self, window: bytes) -> None:
-        for m in _BIG_HEADER.finditer(window):
-            n = int(m.group(2))
-            if m.group(1) == b"$" and n > self.max_bulk:
-                raise ProtocolError("invalid bulk length")
-            if m.group(1) == b"*" and n > MAX_MULTIBULK_LEN:
-                raise ProtocolError("invalid multibulk length")
-
-    def _feed_inline(self, data: bytes, out: list) -> bytes:
-        """Consume inline lines from ``data``; return the rest, which starts at a ``*``."""
-        while data and data[:1] != b"*":
-            nl = data.find(b"\n")
-            if nl < 0:
-                if len(data) > INLINE_MAX:
-                    raise ProtocolError("too big inline request")
-                self._inline = data
-                return b""
-            line, data = data[:nl], data[nl + 1:]
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            args = split_inline(line)
-            if args:
-                out.append(args)
-        self._inline = b""
-        return data
+            reqs.append(req)
+            req = reader.gets()
+    except Exception:      # ProtocolError; TypeError for a map keyed by a list: stop there
+        pass
+    clean = not reader.has_data()
+    while reqs:
+        try:
+            packed = (pack_command(tuple(reqs[0])) if len(reqs) == 1
+                      else b"".join(map(pack_command, map(tuple, reqs))))
+        except UnicodeEncodeError:
+            _hiredis[0] = _new_hiredis()
+            return -1
+        except TypeError:                  # not a list of strings: keep those before it
+            reqs = reqs[:_first_odd(reqs)]
+            continue
+        if all(reqs) and chunk.startswith(packed):
+            if not clean or len(packed) != len(chunk):
+                _hiredis[0] = _new_hiredis()          # it holds part of a request
+            out += reqs
+            return len(packed)
+        reqs = reqs[:len(reqs) // 2]       # find the canonical prefix (rare: a bad frame)
+    _hiredis[0] = _new_hiredis()
+    return 0
 
 
-def _first_char(v) -> str:
-    return {int: ":", list: "*", float: ",", bool: "#"}.get(type(v), "?")
+def _new_hiredis():
+    return hiredis.Reader(encoding="utf-8", errors="surrogateescape")
 
 
-def _wire_size(req: list) -> int:
-    """Bytes of a request in canonical RESP (only used to resync after an inline command)."""
-    n = len(b"*%d\r\n" % len(req))
-    for a in req:
-        la = len(a) if a.isascii() else len(a.encode("utf-8", "surrogateescape"))
-        n += len(b"$%d\r\n" % la) + la + 2
-    return n
+_hiredis = [_new_hiredis()]        # reused while it ends each chunk between requests
 
 
-def _hiredis_message(msg: str) -> str:
-    low = msg.lower()
-    if "multi-bulk" in low or "multibulk" in low:
-        return "invalid multibulk length"
-    if "bulk" in low and "length" in low:
-        return "invalid bulk length"
-    if "reply type byte" in low:
-        c = msg.split('"')[1] if '"' in msg else "?"
-        return "expected '$', got '%s'" % c
-    return msg
+def _first_odd(reqs: list) -> int:
+    for i, r in enumerate(reqs):
+        if r.__class__ is not list or any(a.__class__ is not str for a in r):
+            return i
+    return len(reqs)
+
+
+def _tokens(chunk) -> tuple[list, list]:
+    """The chunk split on CRLF, decoded, and each token's length in bytes."""
+    if chunk.isascii():
+        toks = chunk.decode("ascii").split("\r\n")
+        return toks, list(map(len, toks))
+    # CRLF bytes decode to CRLF and to nothing else: the two splits align
+    return chunk.decode("utf-8", "surrogateescape").split("\r\n"), list(map(len, chunk.split(b"\r\n")))
+
+
+def _by_split(chunk, out: list) -> int:
+    """The same in Python, for chunks with non-UTF-8 bytes: split on CRLF once, take each
+    request whose tokens are exactly its canonical encoding; return the bytes taken."""
+    toks, lens = _tokens(chunk)
+    canon = list(map(_HEADERS.__getitem__, lens))    # each token's header, were it a payload
+    last = len(toks) - 1                   # toks[last] is not followed by CRLF
+    count_of = _COUNT_OF.get
+    append = out.append
+    i = 0
+    while i < last:
+        c = count_of(toks[i])
+        if c is None:
+            break
+        j = i + 1 + c + c
+        if j > last or toks[i + 1:j:2] != canon[i + 2:j + 1:2]:
+            break
+        append(toks[i + 2:j:2])
+        i = j
+    if i == 0:
+        return 0
+    return len(chunk) - sum(lens[i:]) - 2 * (last - i)
