@@ -15,6 +15,7 @@ tests/test_engine.py runs every family through each caller and compares what the
 from __future__ import annotations
 
 import logging
+import time
 from time import perf_counter_ns
 
 from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, arity_error, unknown_command
@@ -55,6 +56,8 @@ class Engine:
         self.busy_error = None        # a script past busy-reply-threshold: the -BUSY error
         self.gated = False
         ks.on_expired = self._expired
+        ks.mem.on_evict = self._expired          # an evicted key is deleted downstream too
+        ks.mem.on_over = self._memory_over
 
     # ------------------------------------------------------------------ the hot path
     def run_batch(self, c, reqs: list) -> int:
@@ -83,10 +86,11 @@ class Engine:
                 else:
                     c.last_command = cmd.fullname
                     dirty = ks.dirty
+                    ks.read_cmd = cmd.readonly      # lookups count keyspace hits/misses
                     try:
                         reply = cmd.handler(c, args)
                     except RedisError as e:
-                        reply = e
+                        reply = e.with_traceback(None)     # see call(): shared error instances
                         cmd.failed_calls += 1
                         stats.error_reply(e)
                     except Exception as e:  # a bug must cost one reply, never the connection
@@ -145,7 +149,7 @@ class Engine:
             try:
                 cmd = resolve(cmd, args)
             except RedisError as e:
-                return self.reject(c, cmd, e), cmd
+                return self.reject(c, cmd, e.with_traceback(None)), cmd
         n = len(args)
         arity = cmd.arity
         if (n != arity) if arity >= 0 else (n < -arity):
@@ -175,7 +179,10 @@ class Engine:
             return self.reject(c, cmd, NOAUTH)
         if self.oom or self.misconf:
             queued = c.multi if cmd.name == "exec" and c.multi is not None else ()
-            if self.oom and (cmd.denyoom or any(q.denyoom for q, _ in queued)):
+            # performEvictions before the command; in MULTI, queueing anything is refused too
+            if self.oom and not self._evict() and (
+                    cmd.denyoom or any(q.denyoom for q, _ in queued)
+                    or (c.multi is not None and cmd.name not in ("exec", "discard", "quit", "reset"))):
                 return self.reject(c, cmd, OOM)
             if self.misconf and (cmd.write or cmd.name == "ping" or any(q.write for q, _ in queued)):
                 return self.reject(c, cmd, MISCONF)
@@ -198,20 +205,41 @@ class Engine:
         self.stats.error_reply(err)
         if cmd is not None:
             cmd.rejected_calls += 1
-            if cmd.name == "exec" and c.multi is not None:   # execCommandAbort
-                from . import transactions
-                transactions.end(c)
-                transactions.unwatch_all(c)
+            if cmd.name == "exec":      # execCommandAbort, with or without a MULTI
+                if c.multi is not None:
+                    from . import transactions
+                    transactions.end(c)
+                    transactions.unwatch_all(c)
                 err = RedisError("EXECABORT Transaction discarded because of: " + err.message.split(" ", 1)[1])
         if c.multi is not None:
             c.multi_error = True
         return c.encode(err)
 
-    def refresh_gates(self, oom: bool, misconf: bool, keymiss: bool) -> None:
-        self.oom = oom
+    def refresh_gates(self, misconf: bool, keymiss: bool) -> None:
+        # -OOM follows the keyspace's memory estimate, not the resident size: RSS does not
+        # shrink when keys go, so eviction could never get under it
+        mem = self.ks.mem
+        mem.configure(self.config.values)
+        self.ks.lru_clock = int(time.time())
+        self.oom = oom = mem.over()
         self.misconf = misconf
         self.keymiss = keymiss
         self.gated = oom or misconf or keymiss or self.busy_error is not None
+
+    def _memory_over(self) -> None:
+        """A write took used memory above maxmemory: the next commands take the gate."""
+        self.oom = self.gated = True
+
+    def _evict(self) -> bool:
+        """Evict by maxmemory-policy. False when still above maxmemory and nothing more can
+        go (noeviction, no candidate): denyoom commands get -OOM."""
+        mem = self.ks.mem
+        ok = mem.evict()
+        if self.propagation.pending:
+            self.propagation.flush()
+        if not mem.over():
+            self.refresh_gates(self.misconf, self.keymiss)
+        return ok
 
     def script_busy(self, message: str) -> None:
         """A script runs past busy-reply-threshold: other clients get -BUSY (but for the
@@ -221,7 +249,7 @@ class Engine:
 
     def script_done(self) -> None:
         self.busy_error = None
-        self.refresh_gates(self.oom, self.misconf, self.keymiss)
+        self.refresh_gates(self.misconf, self.keymiss)
     # ------------------------------------------------------------------ call()
     def call(self, c, cmd, args: list, reprocess: bool = False):
         """Run a resolved command for ``c`` and account for it. Returns the reply value; a
@@ -239,11 +267,15 @@ class Engine:
         if keymiss:
             outer_reading = ks.reading
             ks.reading = cmd.readonly
+        outer_read_cmd = ks.read_cmd
+        ks.read_cmd = cmd.readonly
         t0 = perf_counter_ns()
         try:
             reply = cmd.handler(c, args)
         except RedisError as e:
-            reply = e
+            # many errors are shared constants: each raise would chain its traceback (and the
+            # frames) onto the last one's, keeping them alive for ever
+            reply = e.with_traceback(None)
             cmd.failed_calls += 1
             self.stats.error_reply(e)
         except Exception as e:
@@ -251,6 +283,7 @@ class Engine:
         finally:
             self.nesting -= 1
             self.current = prev
+            ks.read_cmd = outer_read_cmd
             if keymiss:
                 ks.reading = outer_reading
         dt = perf_counter_ns() - t0
