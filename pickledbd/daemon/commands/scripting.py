@@ -8,14 +8,19 @@ from ..protocol.reply import OK
 from .util import help_reply, parse_int
 
 
-def _keys_and_args(args):
-    """(KEYS, ARGV) from ``<script> numkeys key... arg...``, with Redis's errors."""
-    n = parse_int(args[2])
+_SMALL = {str(n): n for n in range(10)}     # the usual numkeys, without parsing
+
+
+def _numkeys(args) -> int:
+    """The keys' count of ``<script> numkeys key... arg...``, with Redis's errors."""
+    n = _SMALL.get(args[2])
+    if n is None:
+        n = parse_int(args[2])
+        if n < 0:
+            raise RedisError("ERR Number of keys can't be negative")
     if n > len(args) - 3:
         raise RedisError("ERR Number of keys can't be greater than number of args")
-    if n < 0:
-        raise RedisError("ERR Number of keys can't be negative")
-    return args[3:3 + n], args[3 + n:]
+    return n
 
 
 def _eval(c, args, by_sha: bool, read_only: bool):
@@ -23,8 +28,7 @@ def _eval(c, args, by_sha: bool, read_only: bool):
         c.clients.feed_monitors(c, args)
     if by_sha and len(args[1]) != 40:       # evalShaCommand: no such sha, before numkeys is read
         raise RedisError("NOSCRIPT No matching script. Please use EVAL.")
-    keys, argv = _keys_and_args(args)
-    return c.scripting.eval(c, args, keys, argv, by_sha, read_only)
+    return c.scripting.eval(c, args, _numkeys(args), by_sha, read_only)
 
 
 @command("eval")

@@ -198,8 +198,9 @@ def _from_hiredis(v):
 
 
 # luaReplyToRedisReply in Lua: ``encode(value, script_resp, caller_resp)`` -> the reply's
-# RESP bytes, and the error replies in it that errorstats counts (not those of a command's
-# error the script passes on, ``ignore_error_stats_update``: counted when it happened).
+# RESP bytes, followed (only when the reply holds errors) by a table of the error replies in it
+# that errorstats counts and the number of those it does not: a command's error the script
+# passes on (``ignore_error_stats_update``), counted when it happened.
 # ``h`` mirrors the height of Redis's Lua stack (what lua_checkstack(L, 4) sees): the value
 # at the top with the error handler below it, one more slot per array level, and a map's
 # key at +4 and value at +3, a set's member at +3 above their table.
@@ -212,7 +213,7 @@ local MAXCSTACK = 8000                -- LUAI_MAXCSTACK
 local INF = 1/0
 
 -- one reply at a time (the encoder never yields): its state as upvalues
-local out, n, counted, null, sresp, cresp
+local out, n, counted, passed, null, sresp, cresp
 
 -- numbers become text through sprintf, slow next to the rest: the headers of the usual
 -- lengths and the small integers are made once
@@ -270,6 +271,8 @@ enc = function(v, h)
       n = n + 1; out[n] = line .. '\\r\\n'
       if rawget(v, 'ignore_error_stats_update') ~= true then
         counted[#counted + 1] = line
+      else
+        passed = passed + 1
       end
       return
     end
@@ -358,12 +361,20 @@ enc = function(v, h)
 end
 
 return function(value, script_resp, caller_resp)
-  out, n, counted = {}, 0, {}
+  local t = type(value)             -- the usual results first, without the tables
+  if t == 'string' then
+    local len = #value
+    if len < 512 then return heads[len] .. value .. '\\r\\n' end
+  elseif t == 'number' and value == value then
+    return integers[value]
+  end
+  out, n, counted, passed = {}, 0, {}, 0
   sresp, cresp = script_resp, caller_resp
   null = caller_resp == 3 and '_\\r\\n' or '$-1\\r\\n'
   enc(value, 2)
   local data, errors = concat(out, '', 1, n), counted
   out, counted = nil, nil
-  return data, errors
+  if errors[1] == nil and passed == 0 then return data end
+  return data, errors, passed
 end
 """

@@ -334,6 +334,7 @@ class Functions:
             raise RedisError("ERR Error registering functions: ERR FUNCTION LOAD timeout")
         self._deadline = deadline
         try:
+            self.scripting.globals_clean = False      # its code may change the scripts' globals
             ok, result = self._load(lua_code, deadline != math.inf)
         finally:
             self._deadline = math.inf
@@ -420,7 +421,7 @@ class Functions:
         self._forget_eval_args()
         self.running_args = args
         try:
-            return sc.run_function(c, f.callback, f.name, args[3:3 + n], args[3 + n:], read_only, False,
+            return sc.run_function(c, f.callback, f.name, n, args[3:], read_only, False,
                                    f.flags)
         finally:
             self.running_args = None

@@ -44,6 +44,7 @@ REPL_NONE, REPL_AOF, REPL_REPLICA, REPL_ALL = 0, 1, 2, 3
 _LOG_LEVELS = {0: logging.DEBUG, 1: logging.INFO, 2: logging.INFO, 3: logging.WARNING}
 _VERBOSITY = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3, "nothing": 4}
 LUA_MAX_MEMORY = 1 << 30     # the Lua heap's cap: past it scripts get "not enough memory" (Redis: none)
+MAX_LUA_ARGS = 200           # keys and arguments passed on Lua's stack; more go as two tables
 
 
 def _version_num(v: str) -> int:
@@ -54,7 +55,7 @@ def _version_num(v: str) -> int:
 # The prelude runs once per runtime (chunk "=redis"). It receives the Python callbacks and keeps
 # them as upvalues of the functions it builds, so no script can reach them.
 PRELUDE = rb"""
-local as_function, py, redis_version, version_num, hook_every = ...
+local as_function, py, redis_version, version_num, hook_every, encode = ...
 local G = _G
 local error, type, tostring, tonumber, select, pairs, next, rawget, rawset, rawequal, pcall, xpcall =
       error, type, tostring, tonumber, select, pairs, next, rawget, rawset, rawequal, pcall, xpcall
@@ -64,7 +65,8 @@ local string, table, math, coroutine = string, table, math, coroutine
 local format, byte, sub, match, find, gsub = string.format, string.byte, string.sub, string.match,
       string.find, string.gsub
 local floor, ceil = math.floor, math.ceil
-local getinfo, sethook, dgetmetatable = debug.getinfo, debug.sethook, debug.getmetatable
+local getinfo, sethook, dgetmetatable, dsetmetatable = debug.getinfo, debug.sethook, debug.getmetatable,
+      debug.setmetatable
 local INTERNAL = '=redis'               -- the chunk name of this code (and of the functions loader)
 
 -- Errors raised by Python functions reach Lua as the Python exception (a userdata of lupa's);
@@ -145,10 +147,15 @@ local function err_handler(err)
     level = 3
     i = getinfo(level, 'nSl')
   end
-  while i and i.source == INTERNAL do
+  -- a tail call in this file's code leaves a "(tail call)" level where its frame was: past
+  -- it is the script's code that called in (the tail level stays when no Lua code is there)
+  local tail
+  while i and (i.source == INTERNAL or i.what == 'tail') do
+    if i.what == 'tail' then tail = tail or i end
     level = level + 1
     i = getinfo(level, 'nSl')
   end
+  if tail and (not i or i.what == 'C') then i = tail end
   if type(err) ~= 'table' then
     err = {err = 'ERR ' .. tostring(err)}
   end
@@ -324,9 +331,22 @@ end)
 
 -- The globals
 for _, name in pairs({'assert', 'error', 'ipairs', 'tonumber', 'tostring', 'type', 'unpack',
-                      'select', 'rawequal', 'gcinfo', 'collectgarbage', '_VERSION'}) do
+                      'select', 'rawequal', 'gcinfo', '_VERSION'}) do
   env[name] = G[name]
 end
+-- a script that stops the collector gets it restarted when it ends (restarting it after every
+-- script would force a collection step on each run)
+local gc_stopped = false
+env.collectgarbage = api(function(...)
+  local ok, r = pcall(collectgarbage, ...)
+  if not ok then        -- its argument errors, raised as from the script's call
+    local narg, extramsg = match(type(r) == 'string' and r or '', "^bad argument #(%d+) to '[^']*' %((.*)%)$")
+    if narg then argerror(tonumber(narg), extramsg) end
+    error(r, 0)
+  end
+  if ... == 'stop' then gc_stopped = true end
+  return r
+end)
 env._G = env
 env.__redis__err__handler = err_handler
 env.redis = protect(redis)
@@ -444,14 +464,17 @@ end)
 proxied[string_mt].__index = env.string
 
 local snapshot = {KEYS = true, ARGV = true}   -- env as it must be between scripts
+local snapshot_version = 0
 local function set_library(name, t)
   local p = protect(t)
   rawset(env, name, p)
   snapshot[name] = p
+  snapshot_version = snapshot_version + 1
 end
 for k, v in pairs(env) do snapshot[k] = v end
 env.KEYS, env.ARGV = {}, {}
-setmetatable(env, {__index = missing_global, __newindex = readonly_newindex, __metatable = globals_mt})
+local env_mt = {__index = missing_global, __newindex = readonly_newindex, __metatable = globals_mt}
+setmetatable(env, env_mt)
 
 local function restore_globals()
   for k in next, env do
@@ -460,6 +483,34 @@ local function restore_globals()
   for k, v in next, snapshot do
     if v ~= true and rawget(env, k) ~= v then rawset(env, k, v) end
   end
+end
+
+-- Whether a script changed a global: one comparison per global, compiled from the snapshot
+-- (walking both tables after every script costs more than a short script). A script cannot
+-- add a name (the metatable refuses new names, rawset and table.insert refuse env), only
+-- change or clear one, which this sees.
+local globals_changed, checked_snapshot
+local function build_globals_check()
+  local values, tests = {}, {}
+  for k, v in next, snapshot do
+    if v ~= true then
+      if type(k) ~= 'string' then return function() return true end end
+      values[#values + 1] = v
+      tests[#tests + 1] = format('e[%q] ~= s[%d]', k, #values)
+    end
+  end
+  local code = 'local e, s = ... return function() return ' .. (tests[1] and table.concat(tests, ' or ') or 'false')
+               .. ' end'
+  return loadstring(code, INTERNAL)(env, values)
+end
+local function globals_untouched()
+  if checked_snapshot ~= snapshot_version then
+    globals_changed, checked_snapshot = build_globals_check(), snapshot_version
+  end
+  dsetmetatable(env, nil)           -- plain reads: a cleared global is nil, not an error
+  local changed = globals_changed()
+  dsetmetatable(env, env_mt)
+  return not changed
 end
 
 -- luaExtractErrorInformation (getfield: the error's metamethods may run, under the hook)
@@ -473,24 +524,40 @@ local function error_info(e)
   return str(msg), str(source), str(line), type(ignore) == 'boolean' and ignore
 end
 
--- One script run, in three steps: prepare (KEYS and ARGV as globals for EVAL, the hook) and
--- return what Python then runs under xpcall itself, so that the script's code is called from
--- C as in Redis (error('x', 2) has no position to show); then finish: the error's fields
--- (read under the hook: they may run the script's metamethods), the hook off, the globals
--- put back. finish returns nothing for a success, else 'table', msg, source, line,
--- ignore_error_stats_update or 'string', message.
-local function prepare(f, is_eval, keys, argv)
+-- One script run, in three steps: prepare (KEYS and ARGV, as globals for EVAL, from the
+-- arguments after ``nkeys``, or the two tables when nkeys is false; the hook) and return what
+-- Python then runs under xpcall itself, so that the script's code is called from C as in Redis
+-- (error('x', 2) and error('x', 3) have no position to show); then finish: the error's fields
+-- (read under the hook: they may run the script's metamethods), the hook off, the globals put
+-- back (``check_globals``: the code that ran may have changed them), and for a success the
+-- reply encoded for the caller. finish returns the encoder's
+-- result for a success, else false, 'table', msg, source, line, ignore_error_stats_update or
+-- false, 'string', message.
+local function prepare(f, is_eval, nkeys, ...)
+  local keys, argv
+  if not nkeys then
+    keys, argv = ...
+  elseif nkeys == select('#', ...) then
+    keys, argv = {...}, {}
+  elseif nkeys == 0 then
+    keys, argv = {}, {...}
+  else
+    local all = {...}
+    keys, argv = {}, {}
+    for i = 1, nkeys do keys[i] = all[i] end
+    for i = nkeys + 1, #all do argv[i - nkeys] = all[i] end
+  end
   if is_eval then
     rawset(env, 'KEYS', keys)
     rawset(env, 'ARGV', argv)
   end
   hook_fn, hook_mask, hook_count = count_hook, '', hook_every
   sethook(count_hook, '', hook_every)
-  if is_eval then return f end
+  if is_eval then return end         -- Python has the script's function
   return function() return f(keys, argv) end
 end
 
-local function finish(is_eval, ok, r)
+local function finish(check_globals, ok, r, script_resp, caller_resp)
   local a, b, c, d, e
   if not ok then
     if type(r) == 'table' then
@@ -502,10 +569,14 @@ local function finish(is_eval, ok, r)
   end
   sethook()
   hook_fn = nil
-  if is_eval then restore_globals() end
-  collectgarbage('restart')                  -- no script leaves the collector stopped
+  if check_globals and not globals_untouched() then restore_globals() end
+  if gc_stopped then                          -- no script leaves the collector stopped
+    gc_stopped = false
+    collectgarbage('restart')
+  end
+  if ok then return encode(r, script_resp, caller_resp) end
   if a == 'string' and b == 'not enough memory' then collectgarbage('collect') end
-  return a, b, c, d, e
+  return false, a, b, c, d, e
 end
 
 -- EVAL's compiler: the body under the chunk name, with the scripts' globals
@@ -526,13 +597,32 @@ return prepare, finish, compile, set_library, lua_memory, err_handler
 """
 
 
+# One script run in one call from Python: prepare, the script under xpcall, finish (the
+# prelude's). Loaded without line information, so that the script's caller has no position
+# to show, as in Redis where C calls the script: error('x', 3) says "x", not "redis:N: x".
+RUNNER = rb"""
+local prepare, finish, err_handler = ...
+local pcall, xpcall = pcall, xpcall
+local script_resp = 2                 -- the script's protocol (redis.setresp)
+local function run(f, check_globals, is_eval, caller_resp, nkeys, ...)
+  script_resp = 2
+  local ok, target = pcall(prepare, f, is_eval, nkeys, ...)
+  local r
+  if ok then ok, r = xpcall(target or f, err_handler) else r = target end
+  return finish(check_globals, ok, r, script_resp, caller_resp)
+end
+local function set_resp(resp) script_resp = resp end
+return run, set_resp
+"""
+
+
 class ScriptRun:
-    """One script in execution."""
+    """The script in execution (one object, reset by ``begin`` for each run)."""
 
     __slots__ = ("caller", "ctx", "name", "start", "read_only", "allow_oom", "is_eval", "dirty",
                  "busy", "killed", "repl")
 
-    def __init__(self, caller, ctx, name, read_only, allow_oom, is_eval, dirty):
+    def begin(self, caller, ctx, name, read_only, allow_oom, is_eval, dirty):
         self.caller = caller
         self.ctx = ctx              # the "lua" client the script's commands run as
         self.name = name            # sha (EVAL) or function name (FCALL), for error texts
@@ -544,6 +634,7 @@ class ScriptRun:
         self.busy = False
         self.killed = None
         self.repl = REPL_ALL
+        return self
 
 
 class Scripting:
@@ -567,39 +658,52 @@ class Scripting:
         lua_globals = self.lua.globals()
         as_function = lua_globals[b"python"][b"as_function"]    # Python callables as C functions
         api = self.lua.table_from({
-            b"call": _lua_api(self._command), b"pcall": _lua_api(self._pcall), b"unwrap": self._unwrap,
+            b"call": self._redis_call(False), b"pcall": self._redis_call(True), b"unwrap": self._unwrap,
             b"check": _lua_api(self._check), b"sha1hex": _lua_api(self._sha1hex), b"log": _lua_api(self._log),
             b"setresp": _lua_api(self._setresp), b"set_repl": _lua_api(self._set_repl),
             b"acl_check_cmd": _lua_api(self._acl_check_cmd)})
+        encode = lua_globals[b"loadstring"](ENCODER, b"=redis")()
         chunk = lua_globals[b"loadstring"](PRELUDE, b"=redis")
         self._prepare, self._finish, self._compile, self._set_library, self._lua_memory, self._err_handler = chunk(
-            as_function, api, REDIS_VERSION.encode(), _version_num(REDIS_VERSION), HOOK_EVERY)
+            as_function, api, REDIS_VERSION.encode(), _version_num(REDIS_VERSION), HOOK_EVERY, encode)
         self._xpcall = lua_globals[b"xpcall"]
         self._collect = lua_globals[b"collectgarbage"]
-        self._encode = lua_globals[b"loadstring"](ENCODER, b"=redis")()
+        self._dump = lua_globals[b"string"][b"dump"]
+        runner = self._dump(lua_globals[b"loadstring"](RUNNER, b"=redis"))
+        self._run_script, self._set_script_resp = lua_globals[b"loadstring"](strip_line_info(runner), b"=redis")(
+            self._prepare, self._finish, self._err_handler)
+        self._run = ScriptRun()          # the one run in execution, reused
+        self.changes_globals: set = set()   # shas of the scripts that may change a global (may_change_globals)
+        self.globals_clean = True       # no code but such scripts' ran since the globals were checked
         libs.install(self.lua, self._set_library)
         self.functions = Functions(self)    # FUNCTION LOAD's libraries, in this runtime
 
     # ------------------------------------------------------------------ EVAL
-    def eval(self, c, args, keys, argv, by_sha: bool, read_only: bool):
-        """EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: ``args`` the request (for MONITOR)."""
+    def eval(self, c, args, nkeys: int, by_sha: bool, read_only: bool):
+        """EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: ``args`` the request, ``nkeys`` its keys'
+        count (checked); the keys and arguments follow it."""
+        params = args[3:]
         if by_sha:
-            sha = args[1].lower()
+            sha = args[1]
             fn = self.scripts.get(sha)
             if fn is None:
-                raise RedisError("NOSCRIPT No matching script. Please use EVAL.")
+                sha = sha.lower()
+                fn = self.scripts.get(sha)
+                if fn is None:
+                    raise RedisError("NOSCRIPT No matching script. Please use EVAL.")
         else:
             body = _b(args[1])
             sha = hashlib.sha1(body).hexdigest()
             fn = self.scripts.get(sha)
         flags = self.script_flags.get(sha, EVAL_COMPAT) if fn is not None else eval_flags_or_compat(body)
-        err = gate_error(self.engine, flags)     # processCommand judges a script by its flags
-        if err is not None:
-            raise err
+        if flags != EVAL_COMPAT:
+            err = gate_error(self.engine, flags)     # processCommand judges a script by its flags
+            if err is not None:
+                raise err
         if fn is None:
             fn = self._create(body, sha)
         c.no_propagate()      # the script's commands are propagated, not the script
-        return self.run_function(c, fn, sha, keys, argv, read_only, True, flags)
+        return self.run_function(c, fn, sha, nkeys, params, read_only, True, flags)
 
     def load(self, body: str) -> str:
         """SCRIPT LOAD: compile and cache, return the sha."""
@@ -611,6 +715,7 @@ class Scripting:
 
     def flush(self) -> None:
         self.scripts.clear()
+        self.changes_globals.clear()
         self.scripts_mem = 0
         self._collect()           # Redis closes its Lua state: the memory goes back now
         self.script_flags.clear()
@@ -621,58 +726,87 @@ class Scripting:
         if fn is None:
             raise RedisError("ERR Error compiling script (new function): %s" % _s(err))
         self.scripts[sha] = fn
+        if may_change_globals(self._dump(fn)):
+            self.changes_globals.add(sha)
         self.scripts_mem += _script_memory(len(body))
         if flags != EVAL_COMPAT:
             self.script_flags[sha] = flags
         return fn
 
     # ------------------------------------------------------------------ running
-    def run_function(self, c, fn, name: str, keys, argv, read_only: bool, is_eval: bool,
+    def run_function(self, c, fn, name: str, nkeys: int, params: list, read_only: bool, is_eval: bool,
                      flags: int = EVAL_COMPAT):
         """Run an EVAL script or a function (``name``: its sha or function name) for ``c``;
-        ``read_only``: called by EVAL_RO/EVALSHA_RO/FCALL_RO; ``flags``: the script's
-        (scripting/flags.py)."""
+        ``params``: its keys (the first ``nkeys``) then its arguments; ``read_only``: called by
+        EVAL_RO/EVALSHA_RO/FCALL_RO; ``flags``: the script's (scripting/flags.py)."""
         if self.running is not None:
             raise RedisError("ERR recursive script call")   # cannot happen: noscript
-        err = prepare_error(flags, read_only)
-        if err is not None:
-            raise err
+        if flags == EVAL_COMPAT:
+            allow_oom = False
+        else:
+            err = prepare_error(flags, read_only)
+            if err is not None:
+                raise err
+            read_only, allow_oom = read_only_run(flags, read_only), allow_oom_run(flags)
         sc = self.lua_ctx
         sc.db = c.db
-        sc.set_protocol(2)
-        run = self.running = ScriptRun(c, sc, name, read_only_run(flags, read_only), allow_oom_run(flags),
-                                       is_eval, self.ks.dirty)
-        table = self.lua.table_from
-        outcome = (None, None)
+        if sc.resp != 2:
+            sc.set_protocol(2)
+        run = self.running = self._run.begin(c, sc, name, read_only, allow_oom, is_eval, self.ks.dirty)
+        if is_eval:             # EVAL puts back what a script changed in the globals
+            check_globals = not self.globals_clean or name in self.changes_globals
+            self.globals_clean = True
+        else:
+            check_globals = False
+            self.globals_clean = False
         try:
-            target = self._prepare(fn, is_eval, table([_b(a) for a in keys]), table([_b(a) for a in argv]))
-            outcome = self._xpcall(target, self._err_handler)
-            if outcome.__class__ is not tuple:      # true alone: the script returned nothing
-                outcome = (outcome, None)
-        except LuaError as e:             # out of memory in the prelude's own work
-            outcome = (False, str(e).encode("utf-8", "replace"))
+            params = [a.encode("utf-8", "surrogateescape") for a in params]
+            if len(params) <= MAX_LUA_ARGS:
+                result = self._run_script(fn, check_globals, is_eval, c.resp, nkeys, *params)
+            else:
+                table = self.lua.table_from
+                result = self._run_script(fn, check_globals, is_eval, c.resp, False, table(params[:nkeys]),
+                                          table(params[nkeys:]))
+        except LuaError as e:             # the encoder's (out of memory)
+            result = RedisError("ERR Error running script %s, %s" % (name, _one_line(str(e))[:100]))
         finally:
-            try:
-                failure = self._finish(is_eval, outcome[0], outcome[1])
-            finally:
-                self.running = None
-                if run.busy:
-                    self.engine.script_done()
-                    self.clients.io.busy_over()
-                    log.warning("Slow script detected: still in execution after %d milliseconds. "
-                                "Finished now.", int((time.monotonic() - run.start) * 1000))
-        if not outcome[0]:
-            raise _script_error(failure, name)
-        try:        # the script's protocol (redis.setresp) decides booleans, the caller's the rest
-            data, counted = self._encode(outcome[1], sc.resp, c.resp)
-        except LuaError as e:
-            raise RedisError("ERR Error running script %s, %s" % (name, _one_line(str(e))[:100])) from None
-        if data[:1] == b"-":            # an error reply: the engine counts it, unless it was counted
-            message = _s(data[1:-2])
-            raise RedisError(message) if len(counted) else CountedError(message)
-        for i in range(1, len(counted) + 1):        # errors inside the reply count too
+            params = None
+            self.running = None
+            if run.busy:
+                self.engine.script_done()
+                self.clients.io.busy_over()
+                log.warning("Slow script detected: still in execution after %d milliseconds. "
+                            "Finished now.", int((time.monotonic() - run.start) * 1000))
+        cls = result.__class__
+        if cls is bytes:                  # the reply, without errors
+            return result
+        if cls is not tuple:
+            raise result
+        if result[0] is False:
+            err = _script_error(result[1:], name)
+            if err.__class__ is CountedError:     # as a reply: the engine would count it again
+                self._failed_calls(c, 1)
+                return b"-%s\r\n" % _b(err.message)
+            raise err
+        # Errors in the reply: errorstats counts those of the script's own (an error reply of its
+        # own: the engine does), not a command's error passed on (counted when it happened);
+        # the EVAL fails once for the former, once for each of the latter (as in Redis).
+        data, counted, passed = result
+        n = len(counted)
+        if data[:1] == b"-" and n:
+            raise RedisError(_s(data[1:-2]))
+        for i in range(1, n + 1):
             self.engine.stats.error_reply(RedisError(_s(counted[i][1:])))
+        self._failed_calls(c, passed + (1 if n else 0))
         return data
+
+    def _failed_calls(self, c, n: int) -> None:
+        """The failed calls of the running EVAL / FCALL that the engine does not see (its reply
+        is no RedisError): Redis's afterErrorReply counts one for each error reply errorstats
+        does not count, incrCommandStatsOnError one for errors counted during the call."""
+        cmd = self.engine.table.lookup(c.last_command)
+        if cmd is not None:
+            cmd.failed_calls += n
 
     # ------------------------------------------------------------------ callbacks from Lua
     # Lua calls these as C functions (python.as_function, through _lua_api). One that fails
@@ -708,6 +842,54 @@ class Scripting:
         if r.__class__ is Failure:
             return self.to_lua.error(r.message, r.command_error)
         return r
+
+    def _redis_call(self, protected: bool):
+        """redis.call (``protected``: redis.pcall) as Lua calls it: the usual call (a script
+        running, string arguments, a bulk string or integer reply) straight through, the rest
+        through ``_command`` / ``_pcall`` (same steps, same results)."""
+        general = _lua_api(self._pcall if protected else self._command)
+        stats = self.engine.stats
+        script_command = self.engine.script_command
+
+        def call(*args):
+            run = self.running
+            argv = None
+            if run is not None:
+                argv = []
+                for a in args:
+                    if a.__class__ is not bytes:
+                        argv = None
+                        break
+                    argv.append(a.decode("utf-8", "surrogateescape"))
+            if not argv:
+                a = None
+                try:
+                    return general(*args)
+                finally:            # the traceback keeps this frame: no Lua value in it (see LuaRaise)
+                    args = None     # noqa: F841
+            errors = stats.total_error_replies
+            try:
+                reply = script_command(run, argv)
+                cls = reply.__class__
+                if cls is str:
+                    return reply.encode("utf-8", "surrogateescape")
+                if cls is int:
+                    return reply
+                if not isinstance(reply, RedisError):
+                    return self.to_lua.convert(reply, run.ctx.resp == 3)
+                if stats.total_error_replies == errors:     # refused before it ran: count it now
+                    stats.error_reply(reply)
+                if protected:
+                    return self.to_lua.error(reply.message, True)
+                r = Failure(reply.message, command_error=True)
+            except MemoryError:
+                r = Failure(None)
+            except Exception:               # a bug: the script gets an error, the log the trace
+                log.exception("Lua API function call failed")
+                r = Failure("ERR internal error in %s" % ("pcall" if protected else "command"))
+            raise LuaRaise(r.message, r.command_error)
+
+        return call
 
     def _unwrap(self, e):
         """The Lua value of an error a Python function raised."""
@@ -755,6 +937,7 @@ class Scripting:
         if resp != 2 and resp != 3:
             return Failure("ERR RESP version must be 2 or 3.")
         self.running.ctx.set_protocol(resp)
+        self._set_script_resp(resp)
         return None
 
     def _set_repl(self, *args):
@@ -897,6 +1080,113 @@ def _script_memory(body_len: int) -> int:
         return sha + _jemalloc_size(16 + 3 + body_len + 1) - 16
     header = 3 if body_len < 256 else 5 if body_len < 65536 else 9 if body_len < 1 << 32 else 17
     return sha + _jemalloc_size(header + body_len + 1)
+
+
+_HEADER = b"\x1bLua\x51\x00\x01\x04\x08\x04\x08\x00"     # Lua 5.1, little-endian, 64-bit
+# Globals through which a script may reach its globals table other than by assigning a global
+# (SETGLOBAL): the table itself and what compiles code that runs with it.
+_GLOBALS_REACHERS = frozenset((b"_G", b"loadstring", b"load", b"getfenv", b"setfenv", b"rawset", b"module",
+                               b"require"))
+
+
+def strip_line_info(dump: bytes) -> bytes:
+    """A compiled chunk (``string.dump``, Lua 5.1's format) without its line information:
+    its functions' frames then show no position (luaL_where), like C functions'."""
+    if dump[:12] != _HEADER:
+        raise ValueError("not a Lua 5.1 chunk of this platform")
+    out = [dump[:12]]
+    pos = 12
+
+    def take(n):
+        nonlocal pos
+        pos += n
+        return dump[pos - n:pos]
+
+    def u32():
+        return int.from_bytes(take(4), "little")
+
+    def function():
+        nonlocal pos
+        start = pos
+        pos += 8 + int.from_bytes(dump[pos:pos + 8], "little")      # source
+        pos += 8 + 4
+        n = u32()
+        pos += 4 * n                                                  # code
+        for _ in range(u32()):                                        # constants
+            kind = take(1)[0]
+            pos += {0: 0, 1: 1, 3: 8}[kind] if kind != 4 else 8 + int.from_bytes(dump[pos:pos + 8], "little")
+        out.append(dump[start:pos])
+        n = u32()                                                     # nested functions
+        out.append(n.to_bytes(4, "little"))
+        for _ in range(n):
+            function()
+        n = u32()
+        pos += 4 * n                                                  # line info: dropped
+        out.append(b"\0\0\0\0")
+        start = pos
+        for _ in range(u32()):                                        # locals
+            pos += 8 + int.from_bytes(dump[pos:pos + 8], "little") + 8
+        for _ in range(u32()):                                        # upvalue names
+            pos += 8 + int.from_bytes(dump[pos:pos + 8], "little")
+        out.append(dump[start:pos])
+
+    function()
+    return b"".join(out)
+
+
+def may_change_globals(dump: bytes) -> bool:
+    """Whether a compiled script (``string.dump``, Lua 5.1's format) can change a global: it
+    assigns one (SETGLOBAL) or reads one that reaches the globals table (``_G``, loadstring,
+    ...), in any of its functions. Only then must a run check its globals afterwards."""
+    if dump[:12] != _HEADER:
+        return True                              # not the layout this reads: assume it can
+    pos = 12
+
+    def u32():
+        nonlocal pos
+        pos += 4
+        return int.from_bytes(dump[pos - 4:pos], "little")
+
+    def string():
+        nonlocal pos
+        n = int.from_bytes(dump[pos:pos + 8], "little")
+        pos += 8 + n
+        return dump[pos - n:pos - 1] if n else None
+
+    def function() -> bool:
+        nonlocal pos
+        string()                                  # source
+        pos += 8 + 4                              # linedefined, lastlinedefined, 4 bytes of sizes
+        code = [u32() for _ in range(u32())]
+        constants = []
+        for _ in range(u32()):
+            kind = dump[pos]
+            pos += 1
+            if kind == 4:
+                constants.append(string())
+            else:
+                pos += {0: 0, 1: 1, 3: 8}[kind]
+                constants.append(None)
+        found = False
+        for _ in range(u32()):
+            found = function() or found
+        for i in code:
+            op = i & 0x3F
+            if op == 7 or (op == 5 and constants[i >> 14] in _GLOBALS_REACHERS):   # SETGLOBAL, GETGLOBAL
+                found = True
+        n = u32()
+        pos += 4 * n                              # line info
+        for _ in range(u32()):                    # locals
+            string()
+            pos += 8
+        for _ in range(u32()):                    # upvalue names
+            string()
+        return found
+
+    try:
+        return function()
+    except (IndexError, KeyError):
+        return True
 
 
 def _no_attributes(obj, name, setting):
