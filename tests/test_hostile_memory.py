@@ -48,7 +48,8 @@ def test_big_writes_under_allkeys_lru_stay_within_maxmemory(start_pickledbd):
     stats = r.info("stats")
     assert stats["evicted_keys"] >= 95
     assert r.dbsize() <= 20
-    assert r.exists("big:119")                 # the newest survives
+    # (which keys survive is test_eviction's: here the keys written within one second of the
+    # 1 s LRU clock are tied, as in Redis, so even the newest may go)
     # the process did not keep the 120 MB: evicted values were freed
     assert rss(srv) - base < 60 * MB
 
