@@ -239,7 +239,7 @@ class RequestReader:
         chunk = buf[pos:] if pos or buf.__class__ is not bytes else buf
         if len(chunk) > self.max_bulk:
             return pos
-        if _BIG_AGGREGATE.search(chunk) is None:
+        if not _maybe_big_aggregate(chunk):
             taken = _by_hiredis(chunk, out)
             if taken >= 0:
                 return pos + taken
@@ -359,6 +359,17 @@ class RequestReader:
 # hiredis would allocate an aggregate's list on reading its count: with a large count
 # anywhere (even inside a payload, rarely), the chunk is parsed in Python instead.
 _BIG_AGGREGATE = re.compile(rb"[*%~>|]\d{5}")
+_BIG_ARRAY = re.compile(rb"\*\d{5}")     # a literal first byte: scanned at memchr speed
+
+
+def _maybe_big_aggregate(chunk) -> bool:
+    """_BIG_AGGREGATE.search, 10x faster on requests: a character class has no fast scan,
+    and the other aggregate bytes are rare in requests (``in`` is a memchr each)."""
+    if _BIG_ARRAY.search(chunk) is not None:
+        return True
+    if b"%" in chunk or b"~" in chunk or b">" in chunk or b"|" in chunk:
+        return _BIG_AGGREGATE.search(chunk) is not None
+    return False
 
 
 def _by_hiredis(chunk: bytes, out: list) -> int:
