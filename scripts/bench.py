@@ -90,8 +90,12 @@ def start_servers(workdir: str, pickledbd_args: list[str], baseline: str | None 
             [sys.executable, "-m", "pickledbd", "--port", str(bport), "--bind", "127.0.0.1", "--save", "",
              "--dir", bdir, "--loglevel", "warning"] + pickledbd_args,
             cwd=os.path.abspath(baseline), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    for port, proc in servers.values():
-        wait_ready(port, proc)
+    try:
+        for port, proc in servers.values():
+            wait_ready(port, proc)
+    except BaseException:
+        stop_servers(servers)       # one that failed to start must not leave the others running
+        raise
     return servers
 
 
