@@ -15,6 +15,7 @@ Used by tests/conftest.py; usable directly too::
 
 from __future__ import annotations
 
+import contextlib
 import atexit
 import os
 import shutil
@@ -307,3 +308,22 @@ def _kill_leftovers() -> None:
             srv.stop(timeout=2.0)
         except Exception:
             pass
+
+
+@contextlib.contextmanager
+def tiny_fs(parent, size: str):
+    """A real tmpfs of ``size`` (e.g. "1m") mounted under ``parent``, to fill up; skips the
+    test where mounting is not allowed (it needs root)."""
+    import pytest
+    d = Path(parent) / "tiny"
+    d.mkdir()
+    if os.name != "posix" or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", str(d)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: " + r.stderr.decode(errors="replace"))
+    try:
+        yield d
+    finally:
+        if subprocess.run(["umount", str(d)]).returncode != 0:
+            subprocess.run(["umount", "-l", str(d)], check=True)

@@ -299,19 +299,9 @@ def test_json_save_keeps_file_mode(tmp_path):
 @pytest.fixture
 def tiny_fs(tmp_path):
     """A real 256 KiB file system (tmpfs) to fill up; needs root and mount permission."""
-    import subprocess
-    d = tmp_path / "tiny"
-    d.mkdir()
-    if os.name != "posix" or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(d)], capture_output=True)
-    if r.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here: " + r.stderr.decode(errors="replace"))
-    try:
+    from servers import tiny_fs as mount
+    with mount(tmp_path, "256k") as d:
         yield d
-    finally:
-        if subprocess.run(["umount", str(d)]).returncode != 0:
-            subprocess.run(["umount", "-l", str(d)], check=True)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
