@@ -282,8 +282,21 @@ FAMILIES = {
     "transactions": transactions_family,
 }
 
+# Families added by their own modules (tests/diff_<family>.py defining ``family()``), loaded
+# when present; they build on the alphabets and helpers above.
+EXTRA_FAMILIES = ("bitmaps", "hyperloglog", "geo", "streams", "sort", "dump")
+
+
+def _load_extra_families():
+    import importlib
+    import importlib.util
+    for name in EXTRA_FAMILIES:
+        if importlib.util.find_spec("diff_" + name) is not None:
+            FAMILIES[name] = importlib.import_module("diff_" + name).family
+
 
 def command_strategy(families):
+    _load_extra_families()
     return st.one_of(*[FAMILIES[f]() for f in families])
 
 

@@ -10,7 +10,8 @@ import importlib.util
 
 FAMILIES = ("connection", "client", "introspection", "info", "config", "persistence", "diagnostics",
             "databases", "strings", "keys", "hashes", "lists", "sets", "zsets", "transactions",
-            "pubsub", "tracking", "replication", "scripting", "functions")
+            "pubsub", "tracking", "replication", "scripting", "functions",
+            "bitmaps", "hyperloglog", "geo", "streams", "sort", "dump", "memory")
 
 
 def load_all() -> None:
