@@ -179,3 +179,20 @@ def test_types_hiredis_cannot_hold_do_not_break_the_reader():
     stream = cmd(b"PING") * 3 + b"*1\r\n%1\r\n*1\r\n$1\r\nx\r\n$1\r\ny\r\n"
     assert reader.feed(stream) == [["PING"]] * 3
     assert str(reader.error) == "expected '$', got '%'"
+
+
+# Every type byte hiredis knows, where a bulk argument belongs and where a request belongs:
+# some decode to the same Python value as a bulk string or an array (+ = ( | ~), so the
+# fast path must not take them on hiredis's word.
+ELEMENTS = [b"+OK\r\n", b"=8\r\ntxt:PING\r\n", b"(5\r\n", b",1.5\r\n", b"#t\r\n", b"_\r\n",
+            b"!3\r\nERR\r\n", b"-ERR x\r\n", b":5\r\n", b"~1\r\n$1\r\nx\r\n",
+            b"%1\r\n$1\r\nx\r\n$1\r\ny\r\n", b">1\r\n$1\r\nx\r\n",
+            b"|1\r\n$1\r\nx\r\n$1\r\ny\r\n$1\r\nz\r\n", b"*0\r\n", b"*-1\r\n", b"$-1\r\n"]
+
+
+@pytest.mark.parametrize("element", ELEMENTS, ids=lambda e: chr(e[0]))
+def test_every_type_byte_is_read_as_redis_reads_it(element):
+    good = cmd(b"GET", b"k")
+    for stream in (b"*2\r\n$4\r\nECHO\r\n" + element + good, good + element + good,
+                   good * 3 + b"*3\r\n$4\r\nECHO\r\n" + element + b"$1\r\nx\r\n" + good):
+        assert _read(RequestReader, stream, []) == _read(ExactOnly, stream, []), stream
