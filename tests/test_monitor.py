@@ -67,6 +67,9 @@ SCRIPT = [
     ["CONFIG", "GET", "maxclients"],  # admin: hidden
     ["CLIENT", "SETNAME", "n"],
     ["HELLO", "2"],
+    # MIGRATE to a closed port (an IOERR reply): its AUTH/AUTH2 arguments are redacted
+    ["MIGRATE", "127.0.0.1", "1", "monk", "0", "100", "COPY", "AUTH2", "user", "secret"],
+    ["MIGRATE", "127.0.0.1", "1", "", "0", "100", "REPLACE", "AUTH", "secret", "KEYS", "monk"],
     ["DEL", "monk", "monx", "monq"],
 ]
 
@@ -74,6 +77,7 @@ SCRIPT = [
 def test_monitor_lines_match_redis(redis_server, pickledbd_server):
     expected = monitor_lines(redis_server, SCRIPT)
     assert expected[0] == b'"BLPOP" "monq" "0"' and b'"AUTH" "(redacted)"' in expected
+    assert sum(b'"MIGRATE"' in line and b"secret" not in line for line in expected) == 2
     assert monitor_lines(pickledbd_server, SCRIPT) == expected
 
 

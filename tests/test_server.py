@@ -103,6 +103,10 @@ def test_command_info_and_getkeys(srv):
     assert info[1] is None
     assert call(r, "COMMAND", "GETKEYS", "SET", "a", "b") == ["a"]
     assert call(r, "COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2") == ["a", "b"]
+    # SORT's STORE key is found by walking its options (Redis's sortGetKeys)
+    assert call(r, "COMMAND", "GETKEYS", "SORT", "s", "BY", "store", "LIMIT", "0", "1",
+                "STORE", "d1", "GET", "#", "STORE", "d2") == ["s", "d2"]
+    assert call(r, "COMMAND", "GETKEYS", "SORT", "s", "STORE") == ["s"]
     assert call(r, "COMMAND", "GETKEYSANDFLAGS", "SET", "a", "b") == [["a", ["OW", "update"]]]
     with pytest.raises(redis.ResponseError, match="Invalid command specified"):
         call(r, "COMMAND", "GETKEYS", "nosuch", "a")

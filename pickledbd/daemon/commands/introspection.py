@@ -87,7 +87,9 @@ def _getkeys(c, args: list):
     n = len(sub_args)
     if (n != cmd.arity) if cmd.arity >= 0 else (n < -cmd.arity):
         raise RedisError("ERR Invalid number of arguments specified for command")
-    if cmd.key_specs:
+    if cmd.name == "sort":
+        found = _sort_keys(cmd, sub_args)
+    elif cmd.key_specs:
         found = spec_keys(cmd, sub_args)
     elif cmd.first_key:
         found = [(p, {}) for p in cmd.key_positions(sub_args)]
@@ -96,6 +98,27 @@ def _getkeys(c, args: list):
     if not found:
         raise RedisError("ERR Invalid arguments specified for command")
     return [(sub_args[p], spec) for p, spec in found]
+
+
+def _sort_keys(cmd, args: list) -> list:
+    """Redis's sortGetKeys: the sorted key, then the last STORE destination (its key spec
+    is incomplete, so it is found by walking the options, LIMIT/GET/BY skipped)."""
+    specs = cmd.key_specs or [{}, {}]
+    found = [(1, specs[0])]
+    store = None
+    i = 2
+    while i < len(args):
+        opt = args[i].lower()
+        if opt == "limit":
+            i += 2
+        elif opt in ("get", "by"):
+            i += 1
+        elif opt == "store" and i + 1 < len(args):
+            store = i + 1
+        i += 1
+    if store is not None:
+        found.append((store, specs[1] if len(specs) > 1 else {}))
+    return found
 
 
 @command("command|getkeys")

@@ -95,8 +95,8 @@ class Clients:
 
 def redacted(args: list) -> list:
     """Passwords never reach MONITOR or SLOWLOG (redactClientCommandArgument): AUTH's
-    arguments and HELLO's AUTH username and password, found by parsing the options as HELLO
-    does (a SETNAME value "auth" is not an AUTH)."""
+    arguments, HELLO's AUTH username and password, found by parsing the options as HELLO
+    does (a SETNAME value "auth" is not an AUTH), and MIGRATE's AUTH/AUTH2."""
     name = args[0].lower()
     if name == "auth":
         return args[:1] + ["(redacted)"] * (len(args) - 1)
@@ -114,7 +114,30 @@ def redacted(args: list) -> list:
             else:
                 break
         return out
+    if name == "migrate":
+        return _redacted_migrate(args)
     return args
+
+
+def _redacted_migrate(args: list) -> list:
+    """MIGRATE's AUTH password and AUTH2 username and password, found as migrateCommand
+    parses its options (from the 7th argument; KEYS ends them)."""
+    out = list(args)
+    i = 6
+    while i < len(args):
+        more = len(args) - 1 - i
+        opt = args[i].lower()
+        if opt in ("copy", "replace"):
+            i += 1
+        elif opt == "auth" and more >= 1:
+            out[i + 1] = "(redacted)"
+            i += 2
+        elif opt == "auth2" and more >= 2:
+            out[i + 1] = out[i + 2] = "(redacted)"
+            i += 3
+        else:
+            break
+    return out
 
 
 def monitor_escape(s: str) -> str:
