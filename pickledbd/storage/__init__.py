@@ -12,9 +12,9 @@ from typing import Any, Callable, Protocol
 
 from .jsonfile import JSONStorage
 from .sqlite import SQLiteStorage
-from .state import FORMAT_VERSION, RESERVED_KEY, ScoreDict, State
+from .state import FORMAT_VERSION, RESERVED_KEY, ScoreDict, State, StreamDict
 
-__all__ = ["open_storage", "Storage", "State", "ScoreDict", "JSONStorage", "SQLiteStorage",
+__all__ = ["open_storage", "Storage", "State", "ScoreDict", "StreamDict", "JSONStorage", "SQLiteStorage",
            "RESERVED_KEY", "FORMAT_VERSION", "SQLITE_SUFFIXES", "backend_for"]
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")

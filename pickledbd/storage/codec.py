@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import orjson
 
-from .state import ScoreDict
+from .state import ScoreDict, StreamDict
 
 NoneType = type(None)
 # Types orjson writes natively and that need no type tag.
@@ -33,7 +33,7 @@ def plain_default(obj: Any) -> Any:
     Sets and sorted sets raise, so the caller falls back to the slow path that tags them."""
     if type(obj) is deque:
         return list(obj)
-    if is_zset(obj) or isinstance(obj, (set, frozenset)):
+    if is_zset(obj) or is_stream(obj) or isinstance(obj, (set, frozenset)):
         raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
     for base in (dict, list, tuple, str, int, float):
         if isinstance(obj, base):
@@ -45,6 +45,38 @@ def plain_default(obj: Any) -> Any:
 
 def is_zset(obj: Any) -> bool:
     return isinstance(obj, ScoreDict) or callable(getattr(type(obj), "score_dict", None))
+
+
+def is_stream(obj: Any) -> bool:
+    """A stream: a StreamDict or any object with ``stream_plain()`` (the daemon's Stream)."""
+    return isinstance(obj, StreamDict) or callable(getattr(type(obj), "stream_plain", None))
+
+
+def stream_out(value: Any) -> dict:
+    plain = value.stream_plain()
+    return dict(plain) if type(plain) is not dict else plain
+
+
+def _map_stream(plain: dict, f: Callable) -> dict:
+    """The stream's plain form with ``f`` applied to every user string (field names and
+    values, group and consumer names): base64 for a binary record, and back."""
+    out = dict(plain)
+    out["entries"] = [[i, [f(x) for x in fields]] for i, fields in plain.get("entries", ())]
+    groups = []
+    for g in plain.get("groups", ()):
+        g = dict(g)
+        g["name"] = f(g["name"])
+        g["pel"] = [[i, f(cons), t, n] for i, cons, t, n in g.get("pel", ())]
+        g["consumers"] = [dict(cd, name=f(cd["name"])) for cd in g.get("consumers", ())]
+        groups.append(g)
+    out["groups"] = groups
+    return out
+
+
+def stream_in(value: Any) -> StreamDict:
+    if not isinstance(value, dict) or not isinstance(value.get("entries", []), list):
+        raise FormatError(f"a stream must be stored as an object with an entries array, got {type(value).__name__}")
+    return StreamDict(value)
 
 
 def score_out(score: Any) -> Any:
@@ -89,6 +121,8 @@ def project(value: Any) -> tuple[str | None, Any]:
         return "set", _sorted_members(value)
     if is_zset(value):
         return "zset", {m: score_out(s) for m, s in value.score_dict().items()}
+    if is_stream(value):
+        return "stream", stream_out(value)
     return None, plain_default(value)
 
 
@@ -140,6 +174,8 @@ def contains_binary(value: Any) -> bool:
         return False
     if is_zset(value):
         return any(is_binary_str(m) for m in value.score_dict())
+    if is_stream(value):
+        return contains_binary(dict(stream_out(value)))
     if isinstance(value, dict):
         return any((isinstance(k, str) and is_binary_str(k)) or contains_binary(v)
                    for k, v in value.items())
@@ -175,6 +211,8 @@ def binary_value(value: Any) -> tuple[str, Any]:
         return "string", value
     if is_zset(value):
         return "zset", [[_item_out(m), score_out(s)] for m, s in value.score_dict().items()]
+    if is_stream(value):
+        return "stream", _map_stream(stream_out(value), b64e)
     if isinstance(value, dict):
         return "hash", [[b64e(str(f)), _item_out(v)] for f, v in value.items()]
     if isinstance(value, (list, tuple, deque)):
@@ -196,6 +234,8 @@ def decode_binary(kind: str, enc: Any, zset_factory: Callable) -> Any:
             return {_item_in(v) for v in enc}
         if kind == "zset":
             return zset_factory({_item_in(m): score_in(s) for m, s in enc})
+        if kind == "stream":
+            return stream_in(_map_stream(stream_in(enc), b64d))
     except (TypeError, ValueError) as e:
         if isinstance(e, FormatError):
             raise
@@ -204,7 +244,7 @@ def decode_binary(kind: str, enc: Any, zset_factory: Callable) -> Any:
 
 
 def decode_tagged(tag: str, value: Any, zset_factory: Callable) -> Any:
-    """Rebuild a plain value stored with a type tag ("set" / "zset")."""
+    """Rebuild a plain value stored with a type tag ("set" / "zset" / "stream")."""
     if tag == "set":
         if not isinstance(value, list):
             raise FormatError(f"a set must be stored as an array, got {type(value).__name__}")
@@ -216,4 +256,6 @@ def decode_tagged(tag: str, value: Any, zset_factory: Callable) -> Any:
         if not isinstance(value, dict):
             raise FormatError(f"a sorted set must be stored as an object, got {type(value).__name__}")
         return zset_factory({m: score_in(s) for m, s in value.items()})
+    if tag == "stream":
+        return stream_in(value)
     raise FormatError(f"unknown type tag {tag!r}")

@@ -24,6 +24,21 @@ class ScoreDict(dict):
         return f"ScoreDict({dict.__repr__(self)})"
 
 
+class StreamDict(dict):
+    """A stream as loaded by default: its documented plain form (docs/storage-contract.md,
+    "stream"): ``entries`` [[id, [field, value, ...]], ...], ``last_id``, ``first_id``,
+    ``entries_added``, ``max_deleted_id``, ``groups``. A dict subclass so the library can
+    hand it out as is; its type tells the savers to write it back as a stream."""
+
+    __slots__ = ()
+
+    def stream_plain(self) -> dict:
+        return self
+
+    def __repr__(self) -> str:
+        return f"StreamDict({dict.__repr__(self)})"
+
+
 @dataclass
 class State:
     dbs: dict[int, dict[str, Any]] = field(default_factory=lambda: {0: {}})

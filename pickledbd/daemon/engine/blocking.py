@@ -17,12 +17,15 @@ from ..errors import RedisError
 
 
 class BlockOn:
-    __slots__ = ("keys", "timeout", "timeout_reply")
+    __slots__ = ("keys", "timeout", "timeout_reply", "args")
 
-    def __init__(self, keys: list[str], timeout: float, timeout_reply):
+    def __init__(self, keys: list[str], timeout: float, timeout_reply, args: list | None = None):
         self.keys = keys
         self.timeout = timeout          # seconds; 0 = forever
         self.timeout_reply = timeout_reply
+        # what to re-run instead of the request, when it must be pinned at blocking time
+        # (XREAD's "$" resolved to the stream's last ID then)
+        self.args = args
 
 
 _TIMEOUT_DEC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z", re.ASCII)
@@ -72,7 +75,7 @@ class Blocking:
 
     def park(self, c, args: list, block: BlockOn) -> None:
         c.block = block
-        c.block_args = args
+        c.block_args = args if block.args is None else block.args
         blocked = self.ks.blocked
         dbi = c.db.index
         for key in block.keys:

@@ -21,13 +21,15 @@ import orjson
 from ..errors import WRONGTYPE
 from . import events
 from .evict import Memory
+from ...storage.state import StreamDict
+from .stream import Stream
 from .zset import ZSet
 
 MISSING = object()
 
 TYPE_NAMES = {
     str: "string", int: "string", float: "string", bool: "string", type(None): "string",
-    dict: "hash", deque: "list", list: "list", set: "set", ZSet: "zset",
+    dict: "hash", deque: "list", list: "list", set: "set", ZSet: "zset", Stream: "stream",
 }
 STRING_TYPES = (str, int, float, bool, type(None))
 
@@ -428,4 +430,14 @@ def _typed(data: dict) -> dict:
             data[key] = deque(v if type(v) is str else as_str(v) for v in value)
         elif t is set and not all(type(m) is str for m in value):
             data[key] = {m if type(m) is str else as_str(m) for m in value}
+        elif t is StreamDict:
+            data[key] = _stream(key, value)
     return data
+
+
+def _stream(key: str, plain: dict) -> Stream:
+    from ...errors import CorruptDatabaseError
+    try:
+        return Stream.from_plain(plain)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise CorruptDatabaseError("the stream at key %r is malformed: %s" % (key, e)) from None

@@ -21,6 +21,8 @@ from collections import deque
 from itertools import islice
 from sys import getsizeof
 
+from .stream import Stream
+
 POLICIES = ("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
             "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction")
 BASE_MEMORY = 900 * 1024     # an empty redis-server 7.0 reports about this much
@@ -100,6 +102,11 @@ def element_average(v) -> float:
     if t is set:
         sample = list(islice(v, ELEMENT_SAMPLE))
         return sum(_size(m) for m in sample) / len(sample)
+    if t is Stream:
+        # an entry: its int ID (shared by the dict and the sorted list), its fields tuple
+        # and their strings (groups and PELs are not counted)
+        sample = list(islice(iter(v.entries.values()), ELEMENT_SAMPLE))
+        return 52 + sum(40 + 8 * len(f) + sum(_size(x) for x in f) for f in sample) / len(sample)
     # ZSet: the member, its float, the ordered list's (score, key) tuple, and for a
     # non-ASCII member its byte-order key (zset.mkey)
     sample = list(islice(iter(v.scores), ELEMENT_SAMPLE))
@@ -113,7 +120,7 @@ def _size(x) -> int:
 # the containers' own slots, by formula (sys.getsizeof costs ~200 ns): a dict ~50 bytes per
 # entry (entry + index at 2/3 load), a set ~30 (16-byte slots at 60% load), a deque 8, a
 # ZSet its scores dict plus the ordered list's slots: type -> (bytes per element, fixed)
-_SLOTS = {dict: (50, 64), set: (30, 200), deque: (8, 600), list: (8, 600)}
+_SLOTS = {dict: (50, 64), set: (30, 200), deque: (8, 600), list: (8, 600), Stream: (58, 600)}
 
 
 def container_size(v) -> int:
