@@ -6,8 +6,10 @@ Used for the full-resync payload of SYNC/PSYNC and, through ``encode_value``, fo
     encode_rdb(dbs, expires, *, aux=None, checksum=True) -> bytes
     encode_value(value) -> (rdb_type, serialized)
     crc64(data, crc=0) -> int          # Redis's crc64 (Jones, reflected), as in crc64.c
+    dump_payload(value) -> bytes       # a DUMP payload (RESTORE in redis-server 7.0 loads it)
 
-Only the plain object types are written: STRING (0), LIST (1), SET (2), HASH (4), ZSET_2 (5).
+The plain object types are written: STRING (0), LIST (1), SET (2), HASH (4), ZSET_2 (5); and
+streams as STREAM_LISTPACKS_2 (19), what Redis 7.0 writes (see ``_stream``).
 Redis 7.0 no longer writes 1/2/4 itself (it writes quicklist/listpack/intset blobs), but its
 rdbLoadObject still loads them and converts to the compact encodings, and they are much simpler
 and cheaper to produce here. Strings that are canonical 32-bit integers use the integer
@@ -32,15 +34,18 @@ from __future__ import annotations
 import re
 import struct
 import time
+from bisect import bisect_right
 from collections import deque
 from functools import lru_cache
 
 import orjson
 
+from ..keyspace.stream import SEQ_MASK, Stream
+
 RDB_VERSION = 10
 REDIS_VER = "7.0.15"
 
-TYPE_STRING, TYPE_LIST, TYPE_SET, TYPE_HASH, TYPE_ZSET_2 = 0, 1, 2, 4, 5
+TYPE_STRING, TYPE_LIST, TYPE_SET, TYPE_HASH, TYPE_ZSET_2, TYPE_STREAM_LISTPACKS_2 = 0, 1, 2, 4, 5, 19
 _OP_AUX, _OP_RESIZEDB, _OP_EXPIRETIME_MS, _OP_SELECTDB, _OP_EOF = 250, 251, 252, 254, 255
 
 _DOUBLE = struct.Struct("<d").pack       # ZSET_2 scores: binary little-endian doubles
@@ -119,7 +124,140 @@ def encode_value(value) -> tuple[int, bytes]:
     if isinstance(value, (set, frozenset)):
         members = {_bytes(m) for m in value}
         return TYPE_SET, b"".join([_len(len(members)), *map(_str, members)])
+    if isinstance(value, Stream):
+        return TYPE_STREAM_LISTPACKS_2, _stream(value)
     raise TypeError(f"cannot encode a {type(value).__name__} as an RDB value")
+
+
+# -- streams (t_stream.c's listpack nodes, rdbSaveObject's STREAM_LISTPACKS_2) -------------------
+_INT64 = re.compile(rb"0|-?[1-9][0-9]{0,18}")
+_U64 = (1 << 64) - 1
+
+
+def _lp_int(v: int) -> bytes:
+    """A listpack integer entry (smallest encoding) with its backlen."""
+    if 0 <= v <= 127:
+        return bytes((v, 1))
+    if -4096 <= v <= 4095:
+        u = v & 0x1FFF
+        return bytes((0xC0 | u >> 8, u & 0xFF, 2))
+    for width, tag in ((2, 0xF1), (3, 0xF2), (4, 0xF3), (8, 0xF4)):
+        if -(1 << (8 * width - 1)) <= v < 1 << (8 * width - 1):
+            return bytes((tag,)) + v.to_bytes(width, "little", signed=True) + bytes((width + 1,))
+    raise ValueError("integer out of range for a listpack")
+
+
+def _lp_backlen(n: int) -> bytes:
+    if n <= 127:
+        return bytes((n,))
+    out = []
+    while True:
+        out.append(n & 127)
+        n >>= 7
+        if not n:
+            break
+    # the first byte (lowest address) holds the top bits, every later one has bit 7 set
+    out.reverse()
+    return bytes([out[0]] + [b | 128 for b in out[1:]])
+
+
+def _lp_str(b: bytes) -> bytes:
+    """lpAppend: a string that reads as an int64 is stored as an integer."""
+    n = len(b)
+    if 0 < n <= 20 and b[0] in _INT_FIRST and _INT64.fullmatch(b):
+        v = int(b)
+        if -(1 << 63) <= v < 1 << 63:
+            return _lp_int(v)
+    if n < 64:
+        head = bytes((0x80 | n,))
+    elif n < 4096:
+        head = bytes((0xE0 | n >> 8, n & 0xFF))
+    else:
+        head = b"\xf0" + n.to_bytes(4, "little")
+    return head + b + _lp_backlen(len(head) + n)
+
+
+def _listpack(elements: list) -> bytes:
+    body = b"".join(elements)
+    n = len(elements)
+    return (7 + len(body)).to_bytes(4, "little") + (n if n < 65535 else 65535).to_bytes(2, "little") \
+        + body + b"\xff"
+
+
+def _int64(v: int) -> int:
+    v &= _U64
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def _stream_id(i: int) -> bytes:
+    return i.to_bytes(16, "big")          # streamEncodeID: ms then seq, big-endian
+
+
+def _stream_node(master: int, entries: list) -> bytes:
+    """One listpack: master entry (count, deleted, fields of the first entry, 0), then each
+    entry as flags, ms-diff, seq-diff, [num-fields, fields,] values, lp-count."""
+    names = entries[0][1][0::2]
+    lp = [_lp_int(len(entries)), _lp_int(0), _lp_int(len(names)), *[_lp_str(_bytes(f)) for f in names],
+          _lp_int(0)]
+    mms, mseq = master >> 64, master & SEQ_MASK
+    for i, fields in entries:
+        n = len(fields) // 2
+        same = fields[0::2] == names
+        lp.append(_lp_int(2 if same else 0))                     # STREAM_ITEM_FLAG_SAMEFIELDS
+        lp.append(_lp_int(_int64((i >> 64) - mms)))        # uint64 deltas stored as int64
+        lp.append(_lp_int(_int64((i & SEQ_MASK) - mseq)))
+        if same:
+            lp += [_lp_str(_bytes(v)) for v in fields[1::2]]
+            lp.append(_lp_int(n + 3))
+        else:
+            lp.append(_lp_int(n))
+            lp += [_lp_str(_bytes(f)) for f in fields]
+            lp.append(_lp_int(2 * n + 4))
+    return _listpack(lp)
+
+
+def _stream(s) -> bytes:
+    """STREAM_LISTPACKS_2: nodes (master ID + listpack), length, last ID, first ID, max deleted
+    ID, entries added, then the groups (name, last ID, entries read, PEL with delivery time and
+    count, consumers with seen time and their PEL's IDs). Nodes follow the stream's own layout
+    (``node_keys``), so Redis reports the same radix tree; tombstones are not written."""
+    keys = list(getattr(s, "node_keys", ()))
+    chunks: list = []
+    current = None
+    for i, fields in s.items():
+        k = bisect_right(keys, i) - 1
+        if current is None or k != current[0] or len(current[2]) >= 65535 // 8:
+            current = (k, i, [])
+            chunks.append(current)
+        current[2].append((i, fields))
+    out = [_len(len(chunks))]
+    for _, master, entries in chunks:
+        out += (_str(_stream_id(master)), _str(_stream_node(master, entries)))
+    for n in (len(s), s.last_id >> 64, s.last_id & SEQ_MASK, s.first_id >> 64, s.first_id & SEQ_MASK,
+              s.max_deleted_id >> 64, s.max_deleted_id & SEQ_MASK, s.entries_added):
+        out.append(_len(n))
+    names = s.group_names()
+    out.append(_len(len(names)))
+    for name in names:
+        g = s.groups[name]
+        out += (_str(_bytes(name)), _len(g.last_id >> 64), _len(g.last_id & SEQ_MASK),
+                _len(g.entries_read & _U64), _len(len(g.pel)))
+        for i, nack in g.pel.items():
+            out += (_stream_id(i), _MS(int(nack.delivery_time)), _len(nack.delivery_count))
+        consumers = sorted(g.consumers, key=lambda c: c.encode("utf-8", "surrogateescape"))
+        out.append(_len(len(consumers)))
+        for cname in consumers:
+            cons = g.consumers[cname]
+            out += (_str(_bytes(cname)), _MS(int(cons.seen_time)), _len(len(cons.pel)))
+            out += [_stream_id(i) for i in cons.pel]
+    return b"".join(out)
+
+
+def dump_payload(value) -> bytes:
+    """createDumpPayload: type byte, object, RDB version 10 (2 bytes LE), CRC64 (8 bytes LE)."""
+    rtype, ser = encode_value(value)
+    body = b"".join((_BYTE[rtype], ser, b"\x0a\x00"))
+    return body + crc64(body).to_bytes(8, "little")
 
 
 def encode_rdb(dbs, expires, *, aux: dict[str, str] | None = None, checksum: bool = True) -> bytes:
@@ -132,8 +270,8 @@ def encode_rdb(dbs, expires, *, aux: dict[str, str] | None = None, checksum: boo
         entries, seen, nexp = [], set(), 0
         for key, value in dbs[db].items():
             rtype, ser = encode_value(value)
-            if rtype != TYPE_STRING and ser[0] == 0:
-                continue  # empty collection (its length is 0)
+            if rtype not in (TYPE_STRING, TYPE_STREAM_LISTPACKS_2) and ser[0] == 0:
+                continue  # empty collection (its length is 0); an empty stream is a value
             kb = key.encode("utf-8", "surrogateescape")
             if not key.isascii():  # only non-ASCII spellings can collide on the same bytes
                 if kb in seen:

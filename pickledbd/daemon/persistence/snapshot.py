@@ -18,11 +18,17 @@ import time
 from ...errors import CorruptDatabaseError
 from ...storage import open_storage
 from ..keyspace.zset import ZSet
+from .rdb import dump_payload
+from .rdbload import decode_dump
 
 log = logging.getLogger("pickledbd")
 
 
 class Snapshots:
+    # DUMP / RESTORE / MIGRATE payloads (commands/dump.py): Redis's format, rdb.py / rdbload.py
+    encode_dump = staticmethod(dump_payload)
+    decode_dump = staticmethod(decode_dump)
+
     def __init__(self, ks, config):
         self.ks = ks
         self.config = config
