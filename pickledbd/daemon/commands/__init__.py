@@ -11,7 +11,7 @@ import importlib.util
 FAMILIES = ("connection", "client", "introspection", "info", "config", "persistence", "diagnostics",
             "databases", "strings", "keys", "hashes", "lists", "sets", "zsets", "transactions",
             "pubsub", "tracking", "replication", "scripting", "functions",
-            "bitmaps", "hyperloglog", "geo", "streams", "sort", "dump", "memory")
+            "bitmaps", "hyperloglog", "geo", "streams", "streams_groups", "sort", "dump", "memory")
 
 
 def load_all() -> None:

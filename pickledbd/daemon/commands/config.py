@@ -46,7 +46,7 @@ def config_set(c, args):
     seen = set()
     for i in range(2, len(args), 2):
         name = args[i]
-        key = ALIASES.get(name.lower(), name.lower())
+        key = name.lower()      # an alias and its name are two parameters here, as in Redis
         if key in seen:
             raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - duplicate parameter"
                              % name)
@@ -63,6 +63,8 @@ def config_set(c, args):
                              "No such file or directory" % name)
         if key == "maxclients":
             _fit_maxclients(name, value)
+        if key in _LISTENERS:
+            _same_listener(cfg, key, name, value)
     cfg.config_set(pairs, local)
     if (cfg.values["dir"], cfg.values["dbfilename"]) != before:
         c.persistence.storage_path_changed()
@@ -72,6 +74,22 @@ def config_set(c, args):
 def is_local(c) -> bool:
     """islocalClient: a unix socket or a loopback peer (enable-*-command/configs "local")."""
     return c.unix or c.addr.rsplit(":", 1)[0] in ("127.0.0.1", "::1")
+
+
+# port and bind are mutable in Redis (it re-listens); pickledbd's listeners are set up once,
+# so only their current value is accepted
+_LISTENERS = {"port": "Unable to listen on this port", "bind": "Failed to bind to specified addresses."}
+
+
+def _same_listener(cfg, key: str, name: str, value: str) -> None:
+    try:
+        parsed = DIRECTIVES[key][1](value)
+    except ValueError:
+        return                  # config_set words the parse error
+    same = parsed == cfg.values[key] if key == "port" else parsed.split() == cfg.values[key].split()
+    if not same:
+        raise RedisError("ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+                         % (name, _LISTENERS[key]))
 
 
 def _fit_maxclients(name: str, value: str) -> None:

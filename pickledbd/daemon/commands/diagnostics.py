@@ -5,11 +5,11 @@ import logging
 import re
 import time
 
-from ...version import REDIS_VERSION, __version__
 from ..engine.command import command
 from ..errors import RedisError
 from ..protocol.reply import OK, Verbatim
 from .config import is_local
+from .lolwut import lolwut as lolwut_art
 from .util import help_reply, parse_int
 
 
@@ -27,15 +27,7 @@ def monitor(c, args):
 
 @command("lolwut")
 def lolwut(c, args):
-    i = 1
-    while i < len(args):
-        if args[i].lower() == "version" and i + 1 < len(args):
-            parse_int(args[i + 1])
-            i += 2
-        else:
-            i += 1
-    return Verbatim("pickledbd %s - a Redis-protocol server in Python.\nRedis ver. %s\n"
-                    % (__version__, REDIS_VERSION))
+    return lolwut_art(args)     # Redis 7.0's computer art: commands/lolwut.py
 
 
 # ------------------------------------------------------------------ DEBUG

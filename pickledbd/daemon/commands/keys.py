@@ -13,6 +13,7 @@ from ..globmatch import matcher
 from ..keyspace import MISSING, STRING_TYPES, TYPE_NAMES, as_str, byte_len, events, now_ms
 from ..errors import RedisError, formatted
 from ..protocol.reply import OK, Status
+from ..keyspace.stream import Stream
 from ..keyspace.zset import ZSet
 from . import strings as _strings
 from ..keyspace.scan import random_key, scan_keys
@@ -49,7 +50,7 @@ def copy_value(v):
         return deque(v)
     if t is set:
         return set(v)
-    if t is ZSet:
+    if t is ZSet or t is Stream:
         return v.copy()
     if t is list:
         return deque(v)
@@ -447,6 +448,11 @@ def object_encoding(db, key: str, v, cfg: dict) -> str:
                 return "hashtable"
         return "intset"
     if t is ZSet:
+        # converted once (grown past the default limits, or sorted by SORT): Redis never
+        # converts back; ``big`` follows the default limits only, so trust it under those
+        if v.big and (cfg.get("zset-max-listpack-entries", 128) <= 128
+                      and cfg.get("zset-max-listpack-value", 64) <= 64):
+            return "skiplist"
         if len(v) > cfg.get("zset-max-listpack-entries", 128):
             return "skiplist"
         limit = cfg.get("zset-max-listpack-value", 64)
@@ -454,6 +460,8 @@ def object_encoding(db, key: str, v, cfg: dict) -> str:
             if byte_len(m) > limit:
                 return "skiplist"
         return "listpack"
+    if t is Stream:
+        return "stream"
     return "raw"
 
 
