@@ -19,6 +19,7 @@ import re
 from ..errors import RedisError
 from ..keyspace import MISSING, WRONGTYPE, events
 from ..keyspace import geohash as gh
+from ..keyspace.pqsort import pqsort
 from ..keyspace.zset import ZSet, unkey
 from ..engine.command import command
 from .sets import store_result
@@ -287,7 +288,7 @@ def _partial_sort(ga: list, k: int, desc: bool) -> None:
     if all(a > b for a, b in zip(d, d[1:])) if desc else all(a < b for a, b in zip(d, d[1:])):
         ga[:k] = sel[:k]
     else:
-        gh.pqsort(ga, _cmp_desc if desc else _cmp_asc, 0, k - 1)
+        pqsort(ga, _cmp_desc if desc else _cmp_asc, 0, k - 1)
 
 
 def _distance_of(p):

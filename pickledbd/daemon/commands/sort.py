@@ -22,6 +22,7 @@ from ..engine.command import command
 from ..errors import WRONGTYPE, RedisError
 from ..keyspace import MISSING, events
 from ..keyspace.database import STRING_TYPES, as_str, to_bytes
+from ..keyspace.pqsort import pqsort
 from ..keyspace.zset import ZSet
 from .sets import store_result
 from .util import SYNTAX, parse_int
@@ -301,89 +302,3 @@ def sort(c, args):
 @command("sort_ro")
 def sort_ro(c, args):
     return _sort(c, args, True)
-
-
-# ---- Redis's pqsort.c (NetBSD's qsort, Bentley & McIlroy, sorting only the partitions that
-# meet [lo, hi]): SORT BY ... LIMIT uses it, and its order of equal elements is its own.
-def _med3(v, cmp, a, b, c):
-    if cmp(v[a], v[b]) < 0:
-        return b if cmp(v[b], v[c]) < 0 else (c if cmp(v[a], v[c]) < 0 else a)
-    return b if cmp(v[b], v[c]) > 0 else (a if cmp(v[a], v[c]) < 0 else c)
-
-
-def _insertion(v, cmp, a, n):
-    for pm in range(a + 1, a + n):
-        pl = pm
-        while pl > a and cmp(v[pl - 1], v[pl]) > 0:
-            v[pl], v[pl - 1] = v[pl - 1], v[pl]
-            pl -= 1
-
-
-def _vecswap(v, i, j, n):
-    for k in range(n):
-        v[i + k], v[j + k] = v[j + k], v[i + k]
-
-
-def pqsort(v: list, cmp, lo: int, hi: int, a: int = 0, n: int = -1) -> None:
-    if n < 0:
-        n = len(v)
-    while True:
-        if n < 7:
-            _insertion(v, cmp, a, n)
-            return
-        pm = a + n // 2
-        if n > 7:
-            pl, pn = a, a + n - 1
-            if n > 40:
-                d = n // 8
-                pl = _med3(v, cmp, pl, pl + d, pl + 2 * d)
-                pm = _med3(v, cmp, pm - d, pm, pm + d)
-                pn = _med3(v, cmp, pn - 2 * d, pn - d, pn)
-            pm = _med3(v, cmp, pl, pm, pn)
-        v[a], v[pm] = v[pm], v[a]
-        pa = pb = a + 1
-        pc = pd = a + n - 1
-        swapped = False
-        pivot = v[a]
-        while True:
-            while pb <= pc:
-                r = cmp(v[pb], pivot)
-                if r > 0:
-                    break
-                if r == 0:
-                    swapped = True
-                    v[pa], v[pb] = v[pb], v[pa]
-                    pa += 1
-                pb += 1
-            while pb <= pc:
-                r = cmp(v[pc], pivot)
-                if r < 0:
-                    break
-                if r == 0:
-                    swapped = True
-                    v[pc], v[pd] = v[pd], v[pc]
-                    pd -= 1
-                pc -= 1
-            if pb > pc:
-                break
-            v[pb], v[pc] = v[pc], v[pb]
-            swapped = True
-            pb += 1
-            pc -= 1
-        if not swapped:
-            _insertion(v, cmp, a, n)
-            return
-        pn = a + n
-        r = min(pa - a, pb - pa)
-        _vecswap(v, a, pb - r, r)
-        r = min(pd - pc, pn - pd - 1)
-        _vecswap(v, pb, pn - r, r)
-        r = pb - pa
-        if r > 1 and not (hi < a or lo > a + r - 1):
-            pqsort(v, cmp, lo, hi, a, r)
-        r = pd - pc
-        if r <= 1:
-            return
-        a, n = pn - r, r
-        if hi < a or lo > a + r - 1:
-            return

@@ -79,7 +79,7 @@ def _int_size(v: int) -> int:
     return 9
 
 
-def _backlen(n: int) -> int:
+def backlen_size(n: int) -> int:
     if n <= 127:
         return 1
     if n < 16383:
@@ -93,7 +93,7 @@ def _backlen(n: int) -> int:
 
 def lp_int(v: int) -> int:
     s = _int_size(v)
-    return s + _backlen(s)
+    return s + backlen_size(s)
 
 
 def lp_str(s: str) -> int:
@@ -108,7 +108,7 @@ def lp_str(s: str) -> int:
                 return lp_int(v)
     n = blen(s)
     size = (1 + n) if n < 64 else (2 + n) if n < 4096 else (5 + n)
-    return size + _backlen(size)
+    return size + backlen_size(size)
 
 
 class Node:

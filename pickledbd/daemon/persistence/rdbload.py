@@ -37,6 +37,7 @@ from collections import deque
 
 from ..errors import RedisError
 from ..keyspace.stream import INVALID_READ, Consumer, Group, Nack, Stream
+from ..keyspace.stream import backlen_size as _backlen_size
 from ..keyspace.zset import ZSet
 from .rdb import RDB_VERSION, crc64
 
@@ -296,17 +297,6 @@ def ziplist_entries(zl: bytes) -> list[bytes]:
 
 
 # -- listpack (listpack.c: lpValidateIntegrity with deep=1) ------------------------------------
-
-def _backlen_size(n: int) -> int:
-    if n <= 127:
-        return 1
-    if n < 16383:
-        return 2
-    if n < 2097151:
-        return 3
-    if n < 268435455:
-        return 4
-    return 5
 
 
 def listpack_entries(lp: bytes) -> list[bytes]:
