@@ -9,6 +9,8 @@ median requests/second per server and the ratio pickledbd/redis.
     python scripts/bench.py --tests set,get --pipeline 16 --rounds 5 -n 200000
     python scripts/bench.py --pubsub              # PUBLISH fan-out to 1, 10, 100 subscribers
     python scripts/bench.py --scripting           # EVALSHA of a 1-call and a 5-call script
+    python scripts/bench.py --types               # issue 10: streams, bitmaps, HyperLogLog, geo
+    python scripts/bench.py --aof                 # SET/INCR with appendonly yes: always, everysec, and no AOF
 
 Pub/sub mode: ``redis-benchmark -P 16 PUBLISH ch <payload>`` publishes while one reader
 (this process: raw sockets, large receive buffers, epoll, counting bytes of the fixed-size
@@ -19,6 +21,18 @@ per second of the server's own CPU time (steadier on a busy machine).
 Scripting mode: both scripts are loaded with SCRIPT LOAD on both servers (same sha), then
 ``redis-benchmark ... EVALSHA <sha> <numkeys> <keys...>`` runs at each -P; a plain GET runs
 beside them as the no-script reference.
+
+Types mode (issue 10): XADD, XRANGE of 10 entries (a pre-filled stream), SETBIT (a key per
+random int: redis-benchmark's ``__rand_int__`` is zero-padded, which Redis refuses as a bit
+offset), BITCOUNT of a 1M-bit bitmap, PFADD of random elements, PFCOUNT, GEOADD of random
+members, each through ``redis-benchmark ... <command>`` with ``-r 1000000``.
+
+AOF mode (issue 11): three pairs of servers run side by side, configured the same: no AOF,
+``appendonly yes`` + ``appendfsync always`` and + ``everysec`` (redis-server also gets
+``aof-use-rdb-preamble no``, the format pickledbd writes); SET and INCR at each -P, the runs of
+the three pairs interleaved so machine load hits them alike. The data directories are under
+``--workdir`` (default: the system temp directory): put it on the disk you mean to measure,
+never on a tmpfs, where fsync costs nothing.
 
 Everything runs on 127.0.0.1 and every process started is stopped at the end.
 """
@@ -64,16 +78,19 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None
     raise RuntimeError("server on port %d did not become ready" % port)
 
 
-def start_servers(workdir: str, pickledbd_args: list[str], baseline: str | None = None):
+def start_servers(workdir: str, pickledbd_args: list[str], baseline: str | None = None,
+                  redis_args: list[str] | None = None):
     """redis-server and pickledbd (this checkout); with ``baseline``, also the pickledbd of
-    another checkout (e.g. ``git worktree add /tmp/base <rev>``), as "base"."""
+    another checkout (e.g. ``git worktree add /tmp/base <rev>``), as "base". ``redis_args``
+    replace redis-server's default ``--appendonly no``."""
     servers = {}
     rport = free_port()
     rdir = os.path.join(workdir, "redis")
     os.makedirs(rdir)
     servers["redis"] = (rport, subprocess.Popen(
-        ["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", rdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        ["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--dir", rdir]
+        + (["--appendonly", "no"] if redis_args is None else list(redis_args)),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     pport = free_port()
     pdir = os.path.join(workdir, "pickledbd")
     os.makedirs(pdir)
@@ -162,15 +179,127 @@ def load_scripts(port: int) -> dict:
     return evalsha
 
 
-def run_command_benchmark(port: int, argv: list, n: int, pipeline: int, clients: int, timeout: float) -> float:
-    """redis-benchmark of one arbitrary command; its requests/second."""
+def run_command_benchmark(port: int, argv: list, n: int, pipeline: int, clients: int, timeout: float,
+                          keyspace: int = 0) -> float:
+    """redis-benchmark of one arbitrary command (``keyspace``: -r for __rand_int__); its requests/second."""
     cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients), "-n", str(n),
-           "-P", str(pipeline), "--csv"] + argv
+           "-P", str(pipeline), "--csv"] + (["-r", str(keyspace)] if keyspace else []) + argv
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout).stdout
     rows = [row for row in csv.reader(io.StringIO(out)) if row]
     if len(rows) < 2:
         raise RuntimeError("no result for %s in: %r" % (argv[0], out))
     return float(rows[1][1])
+
+
+# issue 10: name -> redis-benchmark command (``__rand_int__`` with -r 1000000)
+TYPE10_TESTS = {
+    "xadd": ["xadd", "bench:stream", "*", "f", "v"],
+    "xrange_10": ["xrange", "bench:stream10", "-", "+", "count", "10"],
+    "setbit": ["setbit", "bench:bm:__rand_int__", "7", "1"],
+    "bitcount": ["bitcount", "bench:bitmap"],
+    "pfadd": ["pfadd", "bench:hll", "__rand_int__"],
+    "pfcount": ["pfcount", "bench:hll10k"],
+    "geoadd": ["geoadd", "bench:geo", "13.36", "38.11", "m:__rand_int__"],
+}
+
+
+def prefill_types(port: int) -> None:
+    """The keys the read tests read: a 20-entry stream, a 1M-bit bitmap, a 10k-element HLL."""
+    for i in range(20):
+        command(port, "XADD", "bench:stream10", "*", "f", str(i), "g", "v" * 16)
+    command(port, "SET", "bench:bitmap", "\x55" * 125000)     # 1M bits, every other one set
+    for start in range(0, 10000, 1000):
+        command(port, "PFADD", "bench:hll10k", *["e%d" % i for i in range(start, start + 1000)])
+    got = command(port, "BITCOUNT", "bench:bitmap")
+    if not got.startswith(b":500000"):
+        raise RuntimeError("bitmap prefill on port %d: %r" % (port, got))
+
+
+def types_main(args) -> int:
+    pipelines = [int(p) for p in args.pipeline.split(",")]
+    tests = list(TYPE10_TESTS)
+    results: dict = {}
+    with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
+        servers = start_servers(workdir, args.pickledbd_arg, args.baseline)
+        try:
+            for port, proc in servers.values():
+                prefill_types(port)
+            for rnd in range(args.rounds):
+                order = sorted(servers, reverse=rnd % 2 == 1)   # alternate who goes first
+                for p in pipelines:
+                    n = args.n if p > 1 else max(10000, args.n // 2)
+                    for test in tests:
+                        for name in order:
+                            rps = run_command_benchmark(servers[name][0], TYPE10_TESTS[test], n, p, args.clients,
+                                                        args.timeout, keyspace=1000000)
+                            results.setdefault((test, p, name), []).append(rps)
+                print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+        finally:
+            stop_servers(servers)
+    print_table(args, tests, pipelines, results,
+                "redis-benchmark -c %d -r 1000000, issue-10 types (SETBIT: a key per random int, bit 7), "
+                "medians of %d rounds (requests/second), %s\n"
+                % (args.clients, args.rounds, time.strftime("%Y-%m-%d %H:%M")))
+    return 0
+
+
+AOF_MODES = ("no AOF", "always", "everysec")
+
+
+def aof_main(args) -> int:
+    """SET and INCR with the AOF on (always, everysec) and off, three server pairs side by side."""
+    pipelines = [int(p) for p in args.pipeline.split(",")]
+    tests = ["set", "incr"]
+    results: dict = {}
+    pairs: dict = {}
+    with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
+        try:
+            for mode in AOF_MODES:
+                sub = os.path.join(workdir, mode.replace(" ", "-"))
+                os.makedirs(sub)
+                if mode == "no AOF":
+                    pairs[mode] = start_servers(sub, args.pickledbd_arg)
+                    continue
+                aof = ["--appendonly", "yes", "--appendfsync", mode]
+                try:
+                    pairs[mode] = start_servers(sub, args.pickledbd_arg + aof, None,
+                                                aof + ["--aof-use-rdb-preamble", "no"])
+                except RuntimeError as e:
+                    sys.exit("could not start the servers with %s: %s (does this pickledbd accept "
+                             "appendonly yes?)" % (" ".join(aof), e))
+            for rnd in range(args.rounds):
+                order = sorted(["pickledbd", "redis"], reverse=rnd % 2 == 1)
+                for p in pipelines:
+                    n = args.n if p > 1 else max(10000, args.n // 2)
+                    for test in tests:
+                        for mode in AOF_MODES:
+                            for name in order:
+                                rps = run_benchmark(pairs[mode][name][0], test, n, p, args.clients, args.timeout)
+                                results.setdefault((test, p, mode, name), []).append(rps)
+                print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+        finally:
+            for servers in pairs.values():
+                stop_servers(servers)
+    print("\nredis-benchmark -c %d, appendonly yes (both servers alike) vs no AOF, medians of %d rounds "
+          "(requests/second), %s\n" % (args.clients, args.rounds, time.strftime("%Y-%m-%d %H:%M")))
+    print("| test | -P | appendfsync | pickledbd | redis-server | ratio | target |")
+    print("|---|---:|---|---:|---:|---:|---|")
+    for p in pipelines:
+        for test in tests:
+            ratios = {}
+            for mode in AOF_MODES:
+                a = statistics.median(results[(test, p, mode, "pickledbd")])
+                b = statistics.median(results[(test, p, mode, "redis")])
+                ratios[mode] = a / b
+                if mode == "always":
+                    target = ">= 0.80x: %s" % ("met" if ratios[mode] >= 0.8 else "MISSED")
+                elif mode == "everysec":
+                    bar = ratios["no AOF"] - 0.10
+                    target = ">= %.2fx (no-AOF ratio - 0.10): %s" % (bar, "met" if ratios[mode] >= bar else "MISSED")
+                else:
+                    target = ""
+                print("| %s | %d | %s | %.0f | %.0f | %.2fx | %s |" % (test, p, mode, a, b, a / b, target))
+    return 0
 
 
 def scripting_main(args) -> int:
@@ -363,6 +492,12 @@ def main() -> int:
     ap.add_argument("--pubsub", action="store_true", help="PUBLISH fan-out instead of --tests")
     ap.add_argument("--scripting", action="store_true",
                     help="EVALSHA of a 1-call and a 5-call Lua script (and GET) instead of --tests")
+    ap.add_argument("--types", action="store_true",
+                    help="issue 10: XADD, XRANGE, SETBIT, BITCOUNT, PFADD, PFCOUNT, GEOADD instead of --tests")
+    ap.add_argument("--aof", action="store_true",
+                    help="issue 11: SET and INCR with appendonly yes (always, everysec) and without")
+    ap.add_argument("--workdir", default=None,
+                    help="parent of the servers' data directories (--aof: a real disk, not a tmpfs)")
     ap.add_argument("--fanout", default="1,10,100", help="pub/sub: comma-separated subscriber counts")
     ap.add_argument("--payload", type=int, default=32, help="pub/sub: message size in bytes")
     ap.add_argument("--pubsub-pipeline", type=int, default=16, help="pub/sub: publisher's -P")
@@ -378,6 +513,10 @@ def main() -> int:
         return pubsub_main(args)
     if args.scripting:
         return scripting_main(args)
+    if args.types:
+        return types_main(args)
+    if args.aof:
+        return aof_main(args)
     tests = [t.strip() for t in args.tests.split(",") if t.strip()]
     pipelines = [int(p) for p in args.pipeline.split(",")]
     results: dict = {}
