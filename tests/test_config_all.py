@@ -13,9 +13,8 @@ from servers import PickledbdServer, RedisServer, redis_server_binary, start_wit
 DIFFERENT = {"port", "dir", "dbfilename"}
 # not probed with CONFIG SET: they would cut the test's own connection or move files
 NOT_PROBED = {"port", "bind", "requirepass", "dir", "dbfilename", "timeout", "maxclients"}
-# deviations (README): pickledbd has no AOF; the unsigned wrap of a percent in C
-KNOWN = {("appendonly", "yes"), ("appendonly", "Yes"), ("maxmemory-clients", "99999999999999999999"),
-         ("maxmemory-clients", "18446744073709551616")}
+# deviations (README): the unsigned wrap of a percent in C
+KNOWN = {("maxmemory-clients", "99999999999999999999"), ("maxmemory-clients", "18446744073709551616")}
 PROBES = ["abc", "-1", "0", "1", "7", "99999999999999999999", "1.5", "", "2147483648",
           "-2147483649", "1kb", "1K", "5mb", "1GB", "10%", "yes", "NO", "Yes",
           "9223372036854775807", "-9223372036854775808", "18446744073709551616", "01", "-0", " 5",

@@ -200,9 +200,18 @@ def _str(v: str) -> str:
 
 
 def _appendonly(v: str) -> str:
-    if _yesno(v) == "yes":
-        raise ValueError("appendonly yes is not supported by pickledbd (no AOF; use SAVE snapshots)")
-    return "no"
+    return _yesno(v)
+
+
+def _aof_name(what: str, kind: str):
+    """appendfilename / appenddirname: a name inside dir (isValidAOFfilename/dirname)."""
+    def parse(v: str) -> str:
+        if not v:
+            raise ValueError("%s can't be empty" % what)
+        if "/" in v or v in (".", ".."):
+            raise ValueError("%s can't be a path, just a %s" % (what, kind))
+        return v
+    return parse
 
 
 def _activedefrag(v: str) -> str:
@@ -315,8 +324,8 @@ DIRECTIVES: dict[str, tuple] = {
     "aof-timestamp-enabled": ("no", _bool, True),
     "aof-use-rdb-preamble": ("yes", _bool, True),
     "aof_rewrite_cpulist": ("", _str, False),
-    "appenddirname": ("appendonlydir", _str, False),
-    "appendfilename": ("appendonly.aof", _str, False),
+    "appenddirname": ("appendonlydir", _aof_name("appenddirname", "dirname"), False),
+    "appendfilename": ("appendonly.aof", _aof_name("appendfilename", "filename"), False),
     "appendfsync": ("everysec", _enum("everysec", "always", "no"), True),
     "appendonly": ("no", _appendonly, True),
     "auto-aof-rewrite-min-size": (67108864, _mem(0, LLONG_MAX), True),

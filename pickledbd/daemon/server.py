@@ -19,10 +19,14 @@ from .engine.call import Engine
 from .engine.clients import Clients, Services
 from .engine.context import Context
 from .engine.stats import Stats
+from .errors import RedisError
 from .engine import transactions
 from .keyspace import Keyspace, events
 from .net.busy import listening_sockets
 from .net.connection import NetIO
+from ..errors import CorruptDatabaseError
+from .persistence.aof.manifest import AofError
+from .persistence.aof.writer import AppendOnly
 from .persistence.snapshot import Snapshots
 from .pubsub.hub import PubSub
 from .pubsub.tracking import Tracking
@@ -82,6 +86,11 @@ class Server:
         self.engine.blocking = Blocking(self.ks, self.clients, self.engine, self._call_later)
         self.clients.on_disconnect.append(self._client_gone)
         self.persistence.status_changed = self.refresh_gates
+        # the append-only file: handlers reach it as c.persistence.aof (BGREWRITEAOF, INFO)
+        self.aof = self.persistence.aof = AppendOnly(self.ks, config, self.engine, self.persistence)
+        self.aof.net = self.net
+        self.aof.status_changed = self.refresh_gates
+        self.appendonly = config.values["appendonly"]
         config.listeners.append(self.config_changed)
         self.config_changed()
         self.listeners: list = []
@@ -122,6 +131,7 @@ class Server:
         self.stats.config_changed()
         self.net.config_changed()
         self.ks.notify_mask = self.config.values["notify-keyspace-events"]
+        self.appendonly_changed()
         self.refresh_gates()
         if getattr(self.net, "listening", None):
             self.apply_keepalive()
@@ -143,6 +153,25 @@ class Server:
             except (OSError, AttributeError) as e:     # AttributeError: no TCP_KEEP* here
                 log.warning("Unable to set tcp-keepalive: %s", e)
 
+    def appendonly_changed(self) -> None:
+        """CONFIG SET appendonly yes starts a rewrite (startAppendOnly), no stops the writer."""
+        aof = getattr(self, "aof", None)
+        if aof is None:
+            return
+        want = self.config.values["appendonly"]
+        if want != self.appendonly and self.loop is not None:
+            if want == "yes":
+                try:
+                    aof.start()
+                except Exception:
+                    self.config.values["appendonly"] = "no"
+                    raise RedisError("ERR CONFIG SET failed (possibly related to argument "
+                                     "'appendonly') - Unable to turn on AOF. Check server logs.") from None
+            else:
+                aof.stop()
+        self.appendonly = self.config.values["appendonly"]
+        aof.update_gate()
+
     def refresh_gates(self) -> None:
         """The server-wide conditions of processCommand: -MISCONF after a failed background save
         (stop-writes-on-bgsave-error) and keymiss events (which need to know whether the running
@@ -150,6 +179,9 @@ class Server:
         cfg = self.config.values
         misconf = (cfg["stop-writes-on-bgsave-error"] == "yes" and bool(self.config.save_rules)
                    and not self.persistence.last_bgsave_ok)
+        aof = getattr(self, "aof", None)
+        if not misconf and aof is not None:
+            misconf = aof.disk_error() or False     # -MISCONF Errors writing to the AOF file
         keymiss = bool(cfg["notify-keyspace-events"] & events.KEY_MISS)
         self.engine.refresh_gates(misconf, keymiss)
 
@@ -172,6 +204,7 @@ class Server:
             if ks.ready_keys:
                 ks.ready_keys.clear()
         self.persistence.cron(now)
+        self.aof.cron(now)
         self.replication.cron(now)
         self.refresh_gates()
         timeout = self.config.values["timeout"]
@@ -223,7 +256,7 @@ class Server:
         self.net.listening = listening_sockets(self.listeners)
         self.apply_keepalive()
         try:
-            self.persistence.load()
+            self.load_data()
         except BaseException:
             for srv in self.listeners:
                 srv.close()
@@ -235,6 +268,36 @@ class Server:
             self.loop.add_signal_handler(sig, self.on_signal, sig)
         self.cron_task = self.loop.create_task(self.cron())
         log.info("Ready to accept connections on port %d", cfg.port)
+
+    def load_data(self) -> None:
+        """With appendonly yes and an AOF on disk, the AOF is the source of truth (the snapshot
+        is not read, as in Redis); else the snapshot, then (appendonly yes) a first AOF base."""
+        aof = self.aof
+        aof.loop = self.loop
+        aof.read_manifest_if_any()
+        if self.config.values["appendonly"] == "yes" and aof.manifest_exists():
+            t0 = time.time()
+            try:
+                aof.load(self._aof_client())
+            except AofError as e:       # one line and exit 1, as Redis refuses to start
+                raise CorruptDatabaseError(str(e)) from None
+            self.ks.dirty = 0
+            # the snapshot file is older than the dataset now: the next save writes all of it
+            self.persistence.full_save = True
+            self.persistence.loaded_keys = sum(len(db.data) for db in self.ks.dbs)
+            log.info("DB loaded from append only file: %.3f seconds", time.time() - t0)
+        else:
+            self.persistence.load()
+        aof.open_on_start()
+
+    def _aof_client(self) -> Context:
+        """Redis's fake AOF client: commands replayed at start run as it."""
+        c = Context(self.services, 0, "internal")
+        c.addr = c.laddr = ""
+        c.authenticated = True
+        c.no_block = True
+        c.update_special()
+        return c
 
     def on_signal(self, sig) -> None:
         name = signal.Signals(sig).name
@@ -255,6 +318,7 @@ class Server:
             return True
         log.warning("User requested shutdown...")
         self.persistence.kill_bgsave_child()
+        self.aof.close()
         if save is None:
             save = bool(self.config.save_rules)
         if save:

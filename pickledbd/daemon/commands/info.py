@@ -144,6 +144,7 @@ def _section_persistence(c):
     s = c.persistence
     now = time.time()
     in_progress = s.bgsave_child is not None
+    aof_head, aof_tail = s.aof.info(now)
     return [
         ("loading", 0),
         ("async_loading", 0),
@@ -156,13 +157,8 @@ def _section_persistence(c):
         ("rdb_saves", s.saves),
         ("rdb_last_load_keys_expired", 0),
         ("rdb_last_load_keys_loaded", s.loaded_keys),
-        ("aof_enabled", 0),
-        ("aof_rewrite_in_progress", 0),
-        ("aof_rewrite_scheduled", 0),
-        ("aof_last_rewrite_time_sec", -1),
-        ("aof_current_rewrite_time_sec", -1),
-        ("aof_last_bgrewrite_status", "ok"),
-        ("aof_last_write_status", "ok"),
+        *aof_head,
+        *aof_tail,
         ("storage_backend", s.storage.backend if s.storage is not None else ""),
         ("storage_file", s.storage.path if s.storage is not None else ""),
     ]

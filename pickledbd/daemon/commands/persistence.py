@@ -30,7 +30,10 @@ def bgsave(c, args):
     s = c.persistence
     if s.bgsave_child is not None:
         raise RedisError("ERR Background save already in progress")
-    if c.no_block:
+    if s.aof.child is not None and not schedule:
+        raise RedisError("ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                         "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+    if c.no_block or s.aof.child is not None:
         s.bgsave_scheduled = True
         return Status("Background saving scheduled")
     try:
@@ -43,6 +46,21 @@ def bgsave(c, args):
             return Status("Background saving scheduled")
         raise RedisError("ERR Background save already in progress")
     return Status("Background saving started")
+
+
+@command("bgrewriteaof")
+def bgrewriteaof(c, args):
+    aof = c.persistence.aof
+    if aof.child is not None:
+        raise RedisError("ERR Background append only file rewriting already in progress")
+    if c.persistence.bgsave_child is not None or c.no_block:
+        aof.rewrite_scheduled = True
+        aof.consecutive_failures = 0        # a manual request is not held back by past failures
+        return Status("Background append only file rewriting scheduled")
+    if aof.start_rewrite():
+        return Status("Background append only file rewriting started")
+    raise RedisError("ERR Can't execute an AOF background rewriting. "
+                     "Please check the server logs for more information.")
 
 
 @command("lastsave")

@@ -51,7 +51,8 @@ class Engine:
         # Server-wide conditions, refreshed by the cron and CONFIG SET (refresh_gates): every
         # command takes the full path while one holds.
         self.oom = False              # used memory > maxmemory: denyoom commands get -OOM
-        self.misconf = False          # the last background save failed: writes get -MISCONF
+        self.misconf = False          # the last background save (or AOF write) failed: writes get
+        #                               -MISCONF (a RedisError here: that error's text)
         self.keymiss = False          # "m" keyspace events: misses of readonly commands notify
         self.busy_error = None        # a script past busy-reply-threshold: the -BUSY error
         self.gated = False
@@ -185,7 +186,7 @@ class Engine:
                     or (c.multi is not None and cmd.name not in ("exec", "discard", "quit", "reset"))):
                 return self.reject(c, cmd, OOM)
             if self.misconf and (cmd.write or cmd.name == "ping" or any(q.write for q, _ in queued)):
-                return self.reject(c, cmd, MISCONF)
+                return self.reject(c, cmd, self.misconf_error())
         if c.multi is not None and cmd.fullname not in _MULTI_RUN_NOW:
             if cmd.no_multi:
                 return self.reject(c, cmd, NOT_ALLOWED_IN_MULTI)
@@ -225,6 +226,10 @@ class Engine:
         self.misconf = misconf
         self.keymiss = keymiss
         self.gated = oom or misconf or keymiss or self.busy_error is not None
+
+    def misconf_error(self) -> RedisError:
+        """The snapshot's -MISCONF, or the AOF's (refresh_gates may be given its error)."""
+        return self.misconf if isinstance(self.misconf, RedisError) else MISCONF
 
     def _memory_over(self) -> None:
         """A write took used memory above maxmemory: the next commands take the gate."""
@@ -324,7 +329,7 @@ class Engine:
             if run.read_only:
                 return RedisError("ERR Write commands are not allowed from read-only scripts.")
             if self.misconf:
-                return MISCONF
+                return self.misconf_error()
         if self.oom and cmd.denyoom and not run.allow_oom:
             return OOM
         if run.repl == 3:            # REPL_ALL: the usual propagation

@@ -222,6 +222,17 @@ class Connection(asyncio.Protocol):
         ctx = self.ctx
         out = ctx.out
         if out:
+            aof = self.net.aof_gate
+            if aof is not None and aof.holding():
+                # nothing leaves before the turn's AOF write (and fsync, under always)
+                if not ctx.closing and self.net.engine.busy_error is None:
+                    aof.hold(self)
+                    return
+                # closing (the transport would drop what came later), or a busy script holds
+                # the loop (no turn ends until it does): write (and fsync) now
+                aof.sync_now()
+                if not out:         # written by the release of the held clients
+                    return
             data = out[0] if len(out) == 1 else b"".join(out)
             out.clear()
             ctx.out_bytes = 0
@@ -244,6 +255,8 @@ class Connection(asyncio.Protocol):
     def close(self) -> None:
         """Close after the replies already queued are written (QUIT, errors, CLIENT KILL)."""
         self.ctx.closing = True
+        if self.ctx.out and self.net.aof_gate is not None:
+            self.flush()            # held for the AOF fsync: written (after it) before closing
         if self.transport is not None:
             self.transport.close()
 
@@ -264,6 +277,7 @@ class NetIO:
         self.clock = 0.0                # unix time, refreshed by the cron: idle tracking
         self.protected = lambda: False  # set by the server (protected mode)
         self.listening: list = []       # (socket, unix) to accept on while a script holds the loop
+        self.aof_gate = None            # the AOF writer when on (flush waits for its write)
 
     def config_changed(self) -> None:
         """After CONFIG SET: limits that apply to every connection from now on."""
