@@ -287,7 +287,7 @@ FAMILIES = {
 EXTRA_FAMILIES = ("bitmaps", "hyperloglog", "geo", "streams", "sort", "dump")
 
 
-def _load_extra_families():
+def load_extra_families():
     import importlib
     import importlib.util
     for name in EXTRA_FAMILIES:
@@ -296,7 +296,7 @@ def _load_extra_families():
 
 
 def command_strategy(families):
-    _load_extra_families()
+    load_extra_families()
     return st.one_of(*[FAMILIES[f]() for f in families])
 
 

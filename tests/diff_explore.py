@@ -15,7 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-from diff_commands import FAMILIES, format_mismatch, run_sequence, sequence_strategy  # noqa: E402
+from diff_commands import FAMILIES, format_mismatch, load_extra_families, run_sequence, sequence_strategy  # noqa: E402
+
+load_extra_families()
 from diff_resp import RawClient  # noqa: E402
 from servers import PickledbdServer, RedisServer, start_with_retry  # noqa: E402
 

@@ -30,12 +30,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diff_commands import FAMILIES, _load_extra_families, format_mismatch, run_sequence, sequence_strategy
+from diff_commands import FAMILIES, load_extra_families, format_mismatch, run_sequence, sequence_strategy
 from diff_resp import RawClient
 from servers import ci_enabled
 
 # Families included in the differential test: all of them.
-_load_extra_families()
+load_extra_families()
 INCLUDED_FAMILIES = list(FAMILIES)
 if os.environ.get("PICKLEDBD_DIFF_FAMILIES"):
     INCLUDED_FAMILIES = os.environ["PICKLEDBD_DIFF_FAMILIES"].split(",")

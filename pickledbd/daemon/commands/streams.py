@@ -10,7 +10,7 @@ import time
 from ..engine.blocking import BlockOn
 from ..engine.command import command
 from ..errors import SYNTAX, RedisError, cstr, formatted
-from ..keyspace import MISSING, events
+from ..keyspace import MISSING, WRONGTYPE, events
 from ..keyspace.stream import INVALID_READ, MAX_ID, SEQ_MASK, Stream, byte_order, id_str
 from ..protocol.reply import NULL_ARRAY
 from .util import parse_int
@@ -109,6 +109,15 @@ def new_stream(c) -> Stream:
 
 def get_stream(c, key: str):
     return c.db.lookup_type(key, TYPES)
+
+
+def get_stream_read(c, key: str):
+    """As Redis's lookupKeyRead in a write command (XREADGROUP, XACK, XCLAIM, XAUTOCLAIM):
+    a miss is a keymiss event and counts in keyspace_misses."""
+    v = c.db.lookup_read(key)
+    if v is not MISSING and type(v) not in TYPES:
+        raise WRONGTYPE
+    return v
 
 
 def entry_reply(i: int, fields) -> list:
@@ -495,7 +504,9 @@ def xread(c, args):
     out = []
     ready = c.ready_key if rerun else None
     for k in range(ns):
-        s = streams[k]
+        # Redis's xreadCommand looks each key up again to serve it: a second keymiss event
+        # (and hit) for the same key, which keyspace-event consumers see
+        s = streams[k] if rerun else _lookup_read(c, keys[k], False)
         if s is MISSING:
             continue
         gt = ids[k]

@@ -27,6 +27,7 @@ from .streams import (
     _read_reply,
     block_on,
     get_stream,
+    get_stream_read,
     interval_id,
     new_stream,
     now_ms,
@@ -307,7 +308,7 @@ def xreadgroup(c, args):
                 raise RedisError("NOGROUP the consumer group this client was blocked on no longer exists")
             targets.append((key, v, g, MAX_ID))
             continue
-        s = get_stream(c, key)
+        s = get_stream_read(c, key)
         g = s.groups.get(r.group) if s is not MISSING else None
         if g is None:
             raise formatted("NOGROUP No such key '%s' or consumer group '%s' in XREADGROUP with GROUP option"
@@ -358,7 +359,7 @@ def xreadgroup(c, args):
 # ---- XACK
 @command("xack")
 def xack(c, args):
-    s = get_stream(c, args[1])
+    s = get_stream_read(c, args[1])
     g = s.groups.get(args[2]) if s is not MISSING else None
     if g is None:
         return 0
@@ -448,7 +449,7 @@ def _try_id(s: str):
 
 @command("xclaim")
 def xclaim(c, args):
-    s = get_stream(c, args[1])
+    s = get_stream_read(c, args[1])
     g = s.groups.get(args[2]) if s is not MISSING else None
     if g is None:
         raise formatted("NOGROUP No such key '%s' or consumer group '%s'" % (cstr(args[1]), cstr(args[2])))
@@ -544,6 +545,8 @@ def xclaim(c, args):
 
 @command("xautoclaim")
 def xautoclaim(c, args):
+    s = get_stream_read(c, args[1])        # first, as xautoclaimCommand: WRONGTYPE, keymiss
+    g = s.groups.get(args[2]) if s is not MISSING else None
     minidle = max(parse_ll(args[4], RedisError("ERR Invalid min-idle-time argument for XAUTOCLAIM")), 0)
     start, ex = interval_id(args[5], 0)
     if ex:
@@ -568,8 +571,6 @@ def xautoclaim(c, args):
         else:
             raise SYNTAX
         j += 1
-    s = get_stream(c, args[1])
-    g = s.groups.get(args[2]) if s is not MISSING else None
     if g is None:
         raise formatted("NOGROUP No such key '%s' or consumer group '%s'" % (cstr(args[1]), cstr(args[2])))
     key, group = args[1], args[2]
