@@ -9,6 +9,7 @@ measured is our Python per request: parsing glue, dispatch, the command, the rep
     # deterministic instruction counts on a noisy machine (difference of two runs / requests):
     valgrind --tool=callgrind --callgrind-out-file=/dev/null python scripts/profile_dispatch.py -n 1
     valgrind --tool=callgrind --callgrind-out-file=/dev/null python scripts/profile_dispatch.py -n 3001
+    # one test and one shape: --tests get --pipeline 16 (-n 16 and -n 3216; PYTHONHASHSEED=1)
 """
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=20000, help="requests per test")
     ap.add_argument("--tests", default="set,get,incr,lpush,hset,sadd,zadd,mset,lrange_100")
     ap.add_argument("--profile", metavar="TEST", help="print a cProfile of this test")
+    ap.add_argument("--pipeline", default="1,16", help="request shapes: requests per read")
     args = ap.parse_args()
     server = Server(Config())
     client = server.net.protocol()
@@ -79,7 +81,7 @@ def main() -> None:
         pstats.Stats(prof).sort_stats("tottime").print_stats(15)
         return
     for name in args.tests.split(","):
-        for pipeline in (1, 16):
+        for pipeline in map(int, args.pipeline.split(",")):
             reqs = requests(name, args.n)
             chunks = [b"".join(reqs[i:i + pipeline]) for i in range(0, len(reqs), pipeline)]
             t = time.perf_counter()
