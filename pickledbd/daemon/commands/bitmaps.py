@@ -289,6 +289,16 @@ def _popcount(b) -> int:
     return int.from_bytes(b, "big").bit_count()
 
 
+def _byte_range(start: int, end: int, isbit: bool, strlen: int):
+    """BITCOUNT/BITPOS ranges: clamped, and for BIT units the bytes they fall in plus the
+    masks of the bits outside the range in the first and last byte."""
+    start, end = _clamp(start, end, strlen << 3 if isbit else strlen)
+    if isbit and start <= end:
+        return (start >> 3, end >> 3, ~((1 << (8 - (start & 7))) - 1) & 0xFF,
+                (1 << (7 - (end & 7))) - 1)
+    return start, end, 0, 0
+
+
 def _clamp(start: int, end: int, total: int):
     if start < 0:
         start += total
@@ -319,13 +329,7 @@ def bitcount(c, args):
         if start < 0 and end < 0 and start > end:
             return 0
         isbit = _unit(args[4]) if n == 5 else False
-        total = strlen << 3 if isbit else strlen
-        start, end = _clamp(start, end, total)
-        if isbit and start <= end:
-            first_neg = ~((1 << (8 - (start & 7))) - 1) & 0xFF
-            last_neg = (1 << (7 - (end & 7))) - 1
-            start >>= 3
-            end >>= 3
+        start, end, first_neg, last_neg = _byte_range(start, end, isbit, strlen)
     elif n == 2:
         start, end = 0, strlen - 1
     else:
@@ -396,13 +400,7 @@ def bitpos(c, args):
             end_given = True
         else:
             end = (strlen << 3) + 7 if isbit else strlen - 1
-        total = strlen << 3 if isbit else strlen
-        start, end = _clamp(start, end, total)
-        if isbit and start <= end:
-            first_neg = ~((1 << (8 - (start & 7))) - 1) & 0xFF
-            last_neg = (1 << (7 - (end & 7))) - 1
-            start >>= 3
-            end >>= 3
+        start, end, first_neg, last_neg = _byte_range(start, end, isbit, strlen)
     elif n == 3:
         start, end = 0, strlen - 1
     else:

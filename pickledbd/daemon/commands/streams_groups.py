@@ -447,6 +447,21 @@ def _try_id(s: str):
         return None
 
 
+def _claim(nack, cons, i: int, delivery_time: int, retrycount: int, justid: bool) -> None:
+    """Give the pending entry ``i`` to ``cons`` (XCLAIM and XAUTOCLAIM): its delivery time,
+    its count (RETRYCOUNT, else +1 unless JUSTID), and the move between consumers' PELs."""
+    if nack.consumer is not cons and nack.consumer is not None:
+        del nack.consumer.pel[i]
+    nack.delivery_time = delivery_time
+    if retrycount >= 0:
+        nack.delivery_count = retrycount
+    elif not justid:
+        nack.delivery_count += 1
+    if nack.consumer is not cons:
+        cons.pel[i] = nack
+        nack.consumer = cons
+
+
 @command("xclaim")
 def xclaim(c, args):
     s = get_stream_read(c, args[1])
@@ -521,16 +536,7 @@ def xclaim(c, args):
             continue
         if cons is None:
             cons = lookup_consumer(g, args[3]) or create_consumer(c, g, args[3], key)
-        if nack.consumer is not cons and nack.consumer is not None:
-            del nack.consumer.pel[i]
-        nack.delivery_time = deliverytime
-        if retrycount >= 0:
-            nack.delivery_count = retrycount
-        elif not justid:
-            nack.delivery_count += 1
-        if nack.consumer is not cons:
-            cons.pel[i] = nack
-            nack.consumer = cons
+        _claim(nack, cons, i, deliverytime, retrycount, justid)
         out.append(sid if justid else [sid, list(s.entries[i])])
         propagate_xclaim(c, key, g, group, sid, nack)
         propagate_last = False
@@ -611,15 +617,7 @@ def xautoclaim(c, args):
             continue
         if cons is None:
             cons = lookup_consumer(g, args[3]) or create_consumer(c, g, args[3], key)
-        if nack.consumer is not cons:
-            if nack.consumer is not None:
-                del nack.consumer.pel[i]
-        nack.delivery_time = now
-        if not justid:
-            nack.delivery_count += 1
-        if nack.consumer is not cons:
-            cons.pel[i] = nack
-            nack.consumer = cons
+        _claim(nack, cons, i, now, -1, justid)
         out.append(sid if justid else [sid, list(s.entries[i])])
         count -= 1
         propagate_xclaim(c, key, g, group, sid, nack)
