@@ -98,3 +98,40 @@ def test_normal_class_limit_when_configured_disconnects_as_redis(request, target
         r.config_set("client-output-buffer-limit", "normal 0 0 0")
         r.delete("fc:two")
         hog.close()
+
+
+def test_with_the_aof_a_client_that_does_not_read_is_still_held_back(start_pickledbd):
+    """With ``appendfsync always`` replies wait for the turn's AOF write before they leave:
+    a client that writes and never reads must still be held back (not buffered), others
+    served at once, and every acknowledged write be in the AOF."""
+    srv = start_pickledbd("--appendonly", "yes", "--appendfsync", "always")
+    r = srv.client()
+    value = b"v" * (1 << 20)
+    r.set("fc:big", value)
+    hog = socket.create_connection((srv.host, srv.port))
+    hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    try:
+        before = _rss(r)
+        n = 300                       # 300 MB of replies asked for, each after a write
+        hog.sendall(b"*3\r\n$4\r\nINCR\r\n$6\r\nfc:ctr\r\n*2\r\n$3\r\nGET\r\n$6\r\nfc:big\r\n"
+                    .replace(b"*3\r\n$4\r\nINCR", b"*2\r\n$4\r\nINCR") * n)
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        assert r.ping()
+        assert time.monotonic() - t0 < 0.5
+        assert _rss(r) - before < 64 << 20
+        hog.settimeout(30)
+        reply = b"$1048576\r\n" + value + b"\r\n"
+        need = sum(len(b":%d\r\n" % i) + len(reply) for i in range(1, n + 1))
+        got = 0
+        while got < need:
+            chunk = hog.recv(1 << 20)
+            assert chunk, "connection closed after %d of %d bytes" % (got, need)
+            got += len(chunk)
+        assert got == need
+        assert r.get("fc:ctr") == b"%d" % n
+    finally:
+        hog.close()
+    srv.stop()
+    srv.start()                       # the AOF is the source of truth at start
+    assert srv.client().get("fc:ctr") == b"%d" % n

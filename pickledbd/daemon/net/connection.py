@@ -172,6 +172,12 @@ class Connection(asyncio.Protocol):
                 break
             reqs = reqs[done:]
             held = self.writing_paused and not has_limits(ctx, self.net.config)
+            if ctx.out and ctx.block is None:
+                # the replies wait for the turn's AOF write (flush held them): run the rest
+                # after it (aof_written), or a client that never reads grows them unbounded
+                ctx.pending[:0] = reqs
+                self.pause_reading()
+                break
             if ctx.block is not None or held:
                 ctx.pending[:0] = reqs
                 if held:
@@ -181,6 +187,14 @@ class Connection(asyncio.Protocol):
             self.transport.close()
         elif self.reader.error is not None and ctx.block is None and not ctx.pending:
             self.protocol_error()
+
+    def aof_written(self) -> None:
+        """The turn's AOF write (and fsync) is done: the held replies leave, and requests
+        held back behind them run on."""
+        self.flush()
+        ctx = self.ctx
+        if ctx.pending and ctx.block is None and not ctx.closing:
+            self.net.loop.call_soon(self.run_pending)
 
     def run_pending(self) -> None:
         """After an unblock or a drained output buffer: run what arrived meanwhile, then read on."""

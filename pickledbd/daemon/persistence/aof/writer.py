@@ -364,7 +364,7 @@ class AppendOnly:
         held, self.held = self.held, {}
         for conn in held.values():
             if not conn.transport.is_closing():     # else the peer is gone (or dropped)
-                conn.flush()
+                conn.aof_written()
 
     # ------------------------------------------------------------------ flushAppendOnlyFile
     def flush(self, force: bool) -> None:
