@@ -156,7 +156,9 @@ def test_volatile_policies_spare_persistent_keys(both, policy):
         evicted = r.info("stats")["evicted_keys"]
         assert evicted > 100, (name, policy, evicted)
         limit = int(r.config_get("maxmemory")["maxmemory"])
-        assert 0 < used(r) <= limit, name
+        # Redis evicts before each command, so the last write (and the
+        # reply/client buffers) may leave it a little over the limit
+        assert 0 < used(r) <= limit + 16_384, name
         if policy == "volatile-ttl":
             # the soonest to expire go first: the survivors of ttl:* are the later ones
             survivors = sorted(int(k[4:]) for k in keys if k.startswith("ttl:"))
