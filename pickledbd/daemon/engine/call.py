@@ -108,7 +108,11 @@ class Engine:
                         if dt >= stats.slow_ns:
                             stats.slow_command(c, cmd, args, dt)
                         if ks.dirty != dirty or c.prop is not None:
-                            self._record(c, args, ks.dirty != dirty)
+                            if c.prop is None and not prop.pending:
+                                if prop.active:     # the request as it came, a unit of its own
+                                    prop.unit([(c.db.index, args)])
+                            else:
+                                self._record(c, args, ks.dirty != dirty)
                         if prop.pending:
                             prop.flush()
                         if ks.ready_keys:

@@ -22,18 +22,28 @@ class Propagation:
         self.feeds: list = []        # fn(records): records = [(db index or None, args), ...]
         self.active = False          # any feed: record at all
         self.pending: list = []      # records of the unit in progress
-        self.units = 0               # units handed to the feeds (tests, INFO)
+        # hands one unit to every feed: the feed itself when there is one (the hot path of a
+        # write that propagates as it came: engine/call.py run_batch)
+        self.unit = self._fan_out
 
     def add_feed(self, feed) -> None:
         self.feeds.append(feed)
-        self.active = True
+        self._wire()
 
     def remove_feed(self, feed) -> None:
         if feed in self.feeds:
             self.feeds.remove(feed)
-        self.active = bool(self.feeds)
+        self._wire()
         if not self.active:
             self.pending.clear()
+
+    def _wire(self) -> None:
+        self.active = bool(self.feeds)
+        self.unit = self.feeds[0] if len(self.feeds) == 1 else self._fan_out
+
+    def _fan_out(self, ops: list) -> None:
+        for feed in self.feeds:
+            feed(ops)
 
     def add(self, db: int, args: list) -> None:
         if self.active:
@@ -47,6 +57,4 @@ class Propagation:
         self.pending = []
         if len(ops) > 1:
             ops = [(ops[0][0], MULTI), *ops, (None, EXEC)]
-        self.units += 1
-        for feed in self.feeds:
-            feed(ops)
+        self.unit(ops)

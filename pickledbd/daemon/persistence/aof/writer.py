@@ -111,7 +111,8 @@ class AppendOnly:
         self.bio_ok = True
         self.bio_errno = 0
         self.fsyncer = Fsyncer(self._bio_result)
-        self.always = False                # appendfsync always (update_gate)
+        self.policy = "everysec"           # appendfsync (update_gate, after each CONFIG SET)
+        self.always = False
         # rewrite (rewrite.py)
         self.child: int | None = None
         self.child_started = 0.0
@@ -188,7 +189,8 @@ class AppendOnly:
     def update_gate(self) -> None:
         if self.net is not None:
             self.net.aof_gate = self if self.state != OFF else None
-        self.always = self.config.values["appendfsync"] == "always"
+        self.policy = self.config.values["appendfsync"]
+        self.always = self.policy == "always"
 
     def holding(self) -> bool:
         """Whether replies wait for this turn's AOF write (and fsync under always), as Redis
@@ -345,8 +347,9 @@ class AppendOnly:
 
     def before_sleep(self) -> None:
         self.flush_scheduled = False
-        self.flush(force=False)
-        self.release()
+        self.flush(False)
+        if self.held:
+            self.release()
 
     # ---- the network layer's hook (appendfsync always)
     def hold(self, conn) -> None:
@@ -372,7 +375,7 @@ class AppendOnly:
             return
         if self.recs:
             self._encode_pending()
-        policy = self.config.values["appendfsync"]
+        policy = self.policy
         now = int(time.time())
         sync_in_progress = False
         if not self.buf_len:
@@ -530,29 +533,42 @@ class AppendOnly:
 
     # ------------------------------------------------------------------ loading
     def load(self, replay_client) -> dict:
-        """loadAppendOnlyFiles through A1's loader, each command run by the engine as Redis's
-        fake AOF client (no propagation: the feed is not registered yet, no replies sent)."""
+        """loadAppendOnlyFiles through A1's loader, each command run as Redis's fake AOF client
+        runs it: its handler called directly (cmd->proc: no call(), so no command statistics,
+        no propagation, replies and errors discarded)."""
         from ...engine.command import resolve
         from .loader import load_aof
         engine = self.engine
         c = replay_client
         table = engine.table
+        prop = engine.propagation
+        plain: dict = {}               # the name as written -> its command, when no subcommand
 
         def replay(args: list) -> None:
-            name = args[0].lower()
-            if name in ("multi", "exec"):
-                return
-            cmd = table.lookup(args[0])
+            cmd = plain.get(args[0])
             if cmd is None:
-                raise _aof_error("Unknown command '%s' reading the append only file" % args[0])
+                if args[0].lower() in ("multi", "exec"):
+                    return
+                cmd = table.lookup(args[0])
+                if cmd is None:
+                    raise _aof_error("Unknown command '%s' reading the append only file" % args[0])
+                if not cmd.subcommands:
+                    plain[args[0]] = cmd
+                try:
+                    cmd = resolve(cmd, args)
+                except RedisError:
+                    raise _aof_error("Unknown command '%s' reading the append only file"
+                                     % " ".join(args[:2])) from None
+            c.last_command = cmd.fullname
             try:
-                cmd = resolve(cmd, args)
+                cmd.handler(c, args)
             except RedisError:
-                raise _aof_error("Unknown command '%s' reading the append only file"
-                                 % " ".join(args[:2])) from None
-            engine.call(c, cmd, args)
-            if engine.propagation.pending:
-                engine.propagation.pending.clear()
+                pass
+            except Exception as e:     # a bug: logged, the load goes on as Redis's would
+                engine.internal_error(cmd, e)
+            c.prop = None
+            if prop.pending:
+                prop.pending.clear()
 
         stats = load_aof(self.dirpath, self.filename, replay,
                          load_truncated=self.config.values["aof-load-truncated"] == "yes", log=log)
@@ -560,38 +576,51 @@ class AppendOnly:
         return stats
 
 
-_TEMPLATES = ["*%d\r\n" % n + "$%d\r\n%s\r\n" * n for n in range(9)]
-_T2, _T3 = _TEMPLATES[2], _TEMPLATES[3]
+class _Tags(dict):
+    """``tags[n]`` is "$n" (or "*n"): a lookup instead of a format per argument; lengths
+    past the table are formatted (and not kept: the table stays small)."""
+
+    def __init__(self, mark: str, size: int):
+        super().__init__((i, "%s%d" % (mark, i)) for i in range(size))
+        self.mark = mark
+
+    def __missing__(self, n: int) -> str:
+        return "%s%d" % (self.mark, n)
+
+
+_LEN = _Tags("$", 4096)
+_COUNT = _Tags("*", 64)
+_C2, _C3, _C4 = _COUNT[2], _COUNT[3], _COUNT[4]
 
 
 def _encode_ascii(recs: list, db: int) -> tuple[str, int]:
     """The RESP text of the records, taking each argument's length in characters: right when
-    the whole text is ASCII (the caller checks)."""
-    out = []
-    put = out.append
+    the whole text is ASCII (the caller checks). The pieces are joined by CRLF once."""
+    parts = []
+    ext = parts.extend
+    L = _LEN
     for records in recs:
         for rdb, args in records:
             if rdb is not None and rdb != db:
-                put("*2\r\n$6\r\nSELECT\r\n$%d\r\n%d\r\n" % (len(str(rdb)), rdb))
+                d = str(rdb)
+                ext((_C2, "$6", "SELECT", L[len(d)], d))
                 db = rdb
             n = len(args)
             if n == 3:
                 a, b, c = args
-                put(_T3 % (len(a), a, len(b), b, len(c), c))
+                ext((_C3, L[len(a)], a, L[len(b)], b, L[len(c)], c))
             elif n == 2:
                 a, b = args
-                put(_T2 % (len(a), a, len(b), b))
-            elif n < 9:
-                flat = []
-                for a in args:
-                    flat.append(len(a))
-                    flat.append(a)
-                put(_TEMPLATES[n] % tuple(flat))
+                ext((_C2, L[len(a)], a, L[len(b)], b))
+            elif n == 4:
+                a, b, c, d = args
+                ext((_C4, L[len(a)], a, L[len(b)], b, L[len(c)], c, L[len(d)], d))
             else:
-                put("*%d\r\n" % n)
+                parts.append(_COUNT[n])
                 for a in args:
-                    put("$%d\r\n%s\r\n" % (len(a), a))
-    return "".join(out), db
+                    ext((L[len(a)], a))
+    parts.append("")
+    return "\r\n".join(parts), db
 
 
 def _aof_error(msg: str):
@@ -600,14 +629,19 @@ def _aof_error(msg: str):
 
 
 def _write_all(fd: int, data: bytes) -> tuple[int, int]:
-    """aofWrite: (bytes written, errno of the failure or 0)."""
+    """aofWrite: (bytes written, errno of the failure or 0). (os.write retries on EINTR.)"""
+    try:
+        done = os.write(fd, data)      # the usual case: all of it at once
+    except OSError as e:
+        return 0, e.errno or errno.EIO
+    if done == len(data):
+        return done, 0
+    if done == 0:
+        return 0, errno.ENOSPC
     view = memoryview(data)
-    done = 0
     while done < len(data):
         try:
             n = os.write(fd, view[done:])
-        except InterruptedError:
-            continue
         except OSError as e:
             return done, e.errno or errno.EIO
         if n == 0:
