@@ -14,13 +14,13 @@ Knows nothing of commands or replies.
 from __future__ import annotations
 
 import re
-from itertools import chain, compress, count
+from itertools import accumulate, chain, compress, count
 from operator import ne
 
 import hiredis
 from hiredis import pack_command
 
-__all__ = ["RequestReader", "ProtocolError", "QueryBufferLimit", "split_inline"]
+__all__ = ["RequestReader", "ProtocolError", "QueryBufferLimit", "split_inline", "split_canonical"]
 
 
 class ProtocolError(Exception):
@@ -449,14 +449,17 @@ def _tokens(chunk) -> tuple[list, list]:
     return chunk.decode("utf-8", "surrogateescape").split("\r\n"), list(map(len, chunk.split(b"\r\n")))
 
 
-def _by_split(chunk, out: list) -> int:
+def _by_split(chunk, out: list, ends: list | None = None) -> int:
     """The same in Python, for chunks with non-UTF-8 bytes: split on CRLF once, take each
-    request whose tokens are exactly its canonical encoding; return the bytes taken."""
+    request whose tokens are exactly its canonical encoding; return the bytes taken. With
+    ``ends``, each request's end offset in the chunk is appended to it (the AOF loader)."""
     toks, lens = _tokens(chunk)
     canon = list(map(_HEADERS.__getitem__, lens))    # each token's header, were it a payload
     last = len(toks) - 1                   # toks[last] is not followed by CRLF
     count_of = _COUNT_OF.get
     append = out.append
+    if ends is not None:
+        upto = list(accumulate(lens))         # bytes of the tokens up to each one
     i = 0
     while i < last:
         c = count_of(toks[i])
@@ -466,7 +469,12 @@ def _by_split(chunk, out: list) -> int:
         if j > last or toks[i + 1:j:2] != canon[i + 2:j + 1:2]:
             break
         append(toks[i + 2:j:2])
+        if ends is not None:
+            ends.append(upto[j - 1] + 2 * j)     # its tokens and their CRLFs
         i = j
     if i == 0:
         return 0
     return len(chunk) - sum(lens[i:]) - 2 * (last - i)
+
+
+split_canonical = _by_split     # the AOF loader reads its files' plain commands with it

@@ -36,9 +36,12 @@ import os
 import re
 import time
 
+from ...protocol.reader import split_canonical
 from .manifest import AofError, manifest_name, read_manifest
 
-_PROGRESS_EVERY = 1024                 # commands between progress checks (loops % 1024)
+_PROGRESS_EVERY = 1024                 # reads between progress checks (loops % 1024)
+_BLOCK = 256 * 1024                    # bytes split into canonical commands at once
+_SLOW_RUN = 64                         # commands read one by one after a block took none
 _PROGRESS_SECONDS = 1.0
 
 _OK, _TRUNCATED = "ok", "truncated"
@@ -175,37 +178,55 @@ class _Load:
         replay(["SELECT", "0"])        # Redis loads each file with a fresh client (db 0)
         unit = None                    # the commands of an open MULTI, held back
         loops = 0
+        slow = 0                       # commands to read one by one before taking blocks again
         status = _OK
         try:
             while True:
                 loops += 1
                 if not loops % _PROGRESS_EVERY:
                     self.progress(name, pos)
-                args, pos = _read_command(buf, pos)
-                if args is None:
-                    break
-                if args == "skip":
-                    valid = pos if unit is None else valid
-                    continue
-                cmd = args[0].lower()
-                if cmd == b"multi":
+                reqs = None
+                if slow <= 0:
+                    # a block's canonical commands at once (as the network reader takes them);
+                    # the first other one (an annotation, a payload with CRLF, the file's end)
+                    # is read by Redis's rules below
+                    reqs, ends = [], []
+                    split_canonical(buf[pos:pos + _BLOCK], reqs, ends)
+                    if reqs:
+                        self.progress(name, pos)
+                        base = pos
+                        ends = [base + e for e in ends]
+                    else:
+                        slow = _SLOW_RUN
+                if slow > 0:
+                    slow -= 1
+                    args, pos = _read_command(buf, pos)
+                    if args is None:
+                        break
+                    if args == "skip":
+                        valid = pos if unit is None else valid
+                        continue
+                    reqs, ends = [_decode(args)], [pos]
+                for args, pos in zip(reqs, ends):
+                    cmd = args[0].lower()
+                    if cmd == "multi":
+                        if unit is not None:
+                            raise AofError("Bad file format reading the append only file %s: MULTI "
+                                           "calls can not be nested (offset %d)" % (name, before_multi))
+                        before_multi, unit = valid, [args]
+                        continue
                     if unit is not None:
-                        raise AofError("Bad file format reading the append only file %s: MULTI "
-                                       "calls can not be nested (offset %d)" % (name, before_multi))
-                    before_multi, unit = valid, [args]
-                    continue
-                if unit is not None:
-                    unit.append(args)
-                    if cmd == b"exec":
-                        for a in unit:
-                            replay(_decode(a))
-                        self.commands += len(unit)
-                        unit = None
-                        valid = pos
-                    continue
-                replay(_decode(args))
-                self.commands += 1
-                valid = pos
+                        unit.append(args)
+                        if cmd == "exec":
+                            for a in unit:
+                                replay(a)
+                            self.commands += len(unit)
+                            unit = None
+                            valid = pos
+                        continue
+                    replay(args)
+                    self.commands += 1
+                    valid = pos
             if unit is not None:
                 self.log.warning("Revert incomplete MULTI/EXEC transaction in AOF file %s", name)
                 raise _ShortRead
