@@ -10,17 +10,39 @@ measured is our Python per request: parsing glue, dispatch, the command, the rep
     valgrind --tool=callgrind --callgrind-out-file=/dev/null python scripts/profile_dispatch.py -n 1
     valgrind --tool=callgrind --callgrind-out-file=/dev/null python scripts/profile_dispatch.py -n 3001
     # one test and one shape: --tests get --pipeline 16 (-n 16 and -n 3216; PYTHONHASHSEED=1)
+    # with the append-only file on (in a temporary directory; one loop turn per read):
+    python scripts/profile_dispatch.py --tests set,incr --aof everysec
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
 import pstats
+import os
 import random
+import shutil
+import tempfile
 import time
 
 from pickledbd.daemon.config import Config
 from pickledbd.daemon.server import Server
+
+
+class Turns:
+    """The loop as the AOF writer sees it: what it schedules runs at the end of each read,
+    as the next event-loop iteration would."""
+
+    def __init__(self):
+        self.ready = []
+
+    def call_soon(self, fn, *args):
+        self.ready.append((fn, args))
+
+    def run(self):
+        while self.ready:
+            ready, self.ready = self.ready, []
+            for fn, args in ready:
+                fn(*args)
 
 
 class NullTransport:
@@ -41,6 +63,9 @@ class NullTransport:
 
     def close(self):
         pass
+
+    def is_closing(self):
+        return False
 
 
 def cmd(*args: bytes) -> bytes:
@@ -69,15 +94,37 @@ def main() -> None:
     ap.add_argument("--tests", default="set,get,incr,lpush,hset,sadd,zadd,mset,lrange_100")
     ap.add_argument("--profile", metavar="TEST", help="print a cProfile of this test")
     ap.add_argument("--pipeline", default="1,16", help="request shapes: requests per read")
+    ap.add_argument("--aof", choices=("always", "everysec", "no"),
+                    help="appendonly yes with this appendfsync (files in a temporary directory)")
     args = ap.parse_args()
-    server = Server(Config())
+    config = Config()
+    turns = Turns()
+    if args.aof:
+        tmp = tempfile.mkdtemp(prefix="profile-aof-")
+        config.set("dir", tmp)
+        config.set("appendonly", "yes")
+        config.set("appendfsync", args.aof)
+    server = Server(config)
+    if args.aof:
+        server.net.loop = server.aof.loop = turns
+        server.aof.read_manifest_if_any()
+        server.aof.open_on_start()
     client = server.net.protocol()
     client.connection_made(NullTransport())
+    try:
+        run(args, client, turns)
+    finally:
+        if args.aof:
+            server.aof.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(args, client, turns) -> None:
     client.data_received(cmd(b"RPUSH", b"mylist", *[b"xxx"] * 600))
     if args.profile:
         reqs = requests(args.profile, args.n)
         prof = cProfile.Profile()
-        prof.runcall(lambda: [client.data_received(r) for r in reqs])
+        prof.runcall(lambda: [(client.data_received(r), turns.run()) for r in reqs])
         pstats.Stats(prof).sort_stats("tottime").print_stats(15)
         return
     for name in args.tests.split(","):
@@ -87,6 +134,7 @@ def main() -> None:
             t = time.perf_counter()
             for chunk in chunks:
                 client.data_received(chunk)
+                turns.run()
             dt = time.perf_counter() - t
             print("%-11s -P %-2d %6.2f us/request" % (name, pipeline, dt / len(reqs) * 1e6))
 
