@@ -11,6 +11,7 @@ median requests/second per server and the ratio pickledbd/redis.
     python scripts/bench.py --scripting           # EVALSHA of a 1-call and a 5-call script
     python scripts/bench.py --types               # issue 10: streams, bitmaps, HyperLogLog, geo
     python scripts/bench.py --aof                 # SET/INCR with appendonly yes: always, everysec, and no AOF
+    python scripts/bench.py --full                # issue 12: the README table (rps, p50/p99, CPU, memory)
 
 Pub/sub mode: ``redis-benchmark -P 16 PUBLISH ch <payload>`` publishes while one reader
 (this process: raw sockets, large receive buffers, epoll, counting bytes of the fixed-size
@@ -33,6 +34,14 @@ AOF mode (issue 11): three pairs of servers run side by side, configured the sam
 the three pairs interleaved so machine load hits them alike. The data directories are under
 ``--workdir`` (default: the system temp directory): put it on the disk you mean to measure,
 never on a tmpfs, where fsync costs nothing.
+
+Full mode (issue 12, the README table): 18 tests (redis-benchmark's SET GET INCR MSET LPUSH RPUSH
+LPOP RPOP SADD HSET SPOP ZADD ZPOPMIN with ``-r --keyspace``; LRANGE_100/300 as ``LRANGE mylist 0
+99/299``; PUBLISH with no subscriber, EVALSHA of a SCRIPT LOADed GET, XADD as commands) at each -P,
+paired rounds; tables of requests/second, p50/p99 latency at -P 1, server CPU microseconds per
+request (/proc/<pid>/task/*/schedstat), and bytes per key/element from INFO memory deltas (each
+data set filled over one pipelined connection on a fresh pair of servers). The pops' structures are
+topped up before every run and checked after it: one element gone per request, never empty.
 
 Everything runs on 127.0.0.1 and every process started is stopped at the end.
 """
@@ -492,6 +501,283 @@ def pubsub_main(args) -> int:
     return 0
 
 
+# ---- --full: issue 12's published table
+
+# name -> redis-benchmark ``-t`` test (its own keys: key:__rand_int__, mylist, myset, myzset, ...)
+FULL_BUILTIN = ["set", "get", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
+                "zadd", "zpopmin"]
+# name -> a command line (redis-benchmark's LRANGE_* is ``LRANGE mylist 0 99``; run as a command so
+# its own LPUSH pre-fill stays out of the CPU figure); evalsha is filled in per server
+FULL_CUSTOM = {
+    "lrange_100": ["LRANGE", "mylist", "0", "99"],
+    "lrange_300": ["LRANGE", "mylist", "0", "299"],
+    "publish": ["PUBLISH", "bench:channel", "xxx"],     # no subscriber: the --pubsub mode does fan-out
+    "evalsha": None,
+    "xadd": ["XADD", "bench:stream", "*", "f", "v"],
+}
+FULL_TESTS = FULL_BUILTIN + list(FULL_CUSTOM)
+# test -> (key, length command, fill command): what the pops and LRANGEs read, topped up before each run
+POP_TARGETS = {"lpop": ("mylist", "LLEN", "RPUSH"), "rpop": ("mylist", "LLEN", "RPUSH"),
+               "spop": ("myset", "SCARD", "SADD"), "zpopmin": ("myzset", "ZCARD", "ZADD"),
+               "lrange_100": ("mylist", "LLEN", "RPUSH"), "lrange_300": ("mylist", "LLEN", "RPUSH")}
+
+
+def run_benchmark_csv(port: int, n: int, pipeline: int, clients: int, timeout: float, test: str | None = None,
+                      argv: list | None = None, keyspace: int = 0) -> dict:
+    """One redis-benchmark run (``-t test`` or a command line); its --csv row as floats
+    (rps, avg/min/p50/p95/p99/max_latency_ms). A server error reply fails the run."""
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients), "-n", str(n),
+           "-P", str(pipeline), "--csv"] + (["-r", str(keyspace)] if keyspace else [])
+    cmd += ["-t", test] if test else list(argv)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if "Error from server" in done.stderr or "Error from server" in done.stdout:
+        raise RuntimeError("%s on port %d: %s" % (test or argv[0], port, (done.stderr or done.stdout).strip()))
+    rows = [row for row in csv.reader(io.StringIO(done.stdout)) if row]
+    if len(rows) >= 2 and rows[0][0] == "test":
+        for row in rows[1:]:
+            if test is None or row[0].lower().startswith(test.lower()):
+                return {k: float(v) for k, v in zip(rows[0][1:], row[1:])}
+    raise RuntimeError("no result for %s in: %r" % (test or argv[0], done.stdout + done.stderr))
+
+
+def cpu_ns(pid: int) -> int:
+    """CPU time of every thread of a process so far, in ns (/proc/<pid>/task/*/schedstat: the
+    utime+stime of ``cpu_seconds`` counts 10 ms ticks, too coarse for a run of 20 ms)."""
+    if not os.path.exists("/proc/self/schedstat"):     # a kernel without it: clock ticks, then
+        return int(cpu_seconds(pid) * 1e9)
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass                                        # a thread that just exited
+    return total
+
+
+class Filler:
+    """The structures the pop and LRANGE tests read, kept long enough, and the check that a pop
+    run popped one element per request and never emptied its structure."""
+
+    def __init__(self, client):
+        self.r = client
+        self.serial = 0
+
+    def length(self, key: str, how: str) -> int:
+        return int(self.r.execute_command(how, key))
+
+    def ensure(self, key: str, how: str, fill: str, want: int) -> int:
+        have = self.length(key, how)
+        pipe = self.r.pipeline(transaction=False)
+        while have < want:
+            step = min(1000, want - have)
+            if fill == "RPUSH":
+                pipe.execute_command("RPUSH", key, *["xxx"] * step)   # redis-benchmark's LPUSH value
+            else:
+                members = ["fill:%d" % (self.serial + i) for i in range(step)]
+                if fill == "SADD":
+                    pipe.execute_command("SADD", key, *members)
+                else:
+                    pipe.execute_command("ZADD", key, *[x for m in members for x in ("0", m)])
+            self.serial += step
+            have += step
+        pipe.execute()
+        return self.length(key, how)
+
+
+def full_rounds(args, servers, evalsha, fillers, results, pop_checks) -> None:
+    pipelines = [int(p) for p in args.pipeline.split(",")]
+    for rnd in range(args.rounds):
+        order = sorted(servers, reverse=rnd % 2 == 1)   # alternate who goes first
+        for p in pipelines:
+            n = args.n if p > 1 else max(10000, args.n // 2)
+            for test in FULL_TESTS:
+                for name in order:
+                    port, proc = servers[name]
+                    target = POP_TARGETS.get(test)
+                    if target:
+                        before = fillers[name].ensure(*target, want=n + 1000)
+                    cpu0 = cpu_ns(proc.pid)
+                    if test in FULL_BUILTIN:
+                        row = run_benchmark_csv(port, n, p, args.clients, args.timeout, test=test,
+                                                keyspace=args.keyspace)
+                    else:
+                        argv = evalsha[name] if test == "evalsha" else FULL_CUSTOM[test]
+                        row = run_benchmark_csv(port, n, p, args.clients, args.timeout, argv=argv)
+                    cpu = cpu_ns(proc.pid) - cpu0
+                    if target and test not in ("lrange_100", "lrange_300"):
+                        after = fillers[name].length(*target[:2])
+                        ok = before - after == n and after > 0
+                        text = ("%s -P %d %s: %s %d -> %d (%d popped for %d requests)"
+                                % (test, p, name, target[1], before, after, before - after, n))
+                        pop_checks.append((ok, text))
+                        print(("" if ok else "FAILED ") + text, file=sys.stderr)
+                    results.setdefault((test, p, name, "rps"), []).append(row["rps"])
+                    results.setdefault((test, p, name, "cpu"), []).append(cpu / 1000 / n)
+                    if p == 1:
+                        results.setdefault((test, p, name, "p50"), []).append(row["p50_latency_ms"])
+                        results.setdefault((test, p, name, "p99"), []).append(row["p99_latency_ms"])
+        print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+
+
+# (data set, elements, fill command) for the memory table; short strings everywhere
+MEMORY_SETS = [("100k strings", 100000, "SET")]
+MEMORY_SETS += [("10k %s x 100" % kind, 10000 * 100, cmd)
+                for kind, cmd in (("hashes", "HSET"), ("lists", "RPUSH"), ("sets", "SADD"), ("zsets", "ZADD"))]
+MEMORY_SETS += [("5 %s x 100k" % kind, 5 * 100000, cmd)
+                for kind, cmd in (("hashes", "HSET"), ("lists", "RPUSH"), ("sets", "SADD"), ("zsets", "ZADD"))]
+LENGTH_OF = {"HSET": "HLEN", "RPUSH": "LLEN", "SADD": "SCARD", "ZADD": "ZCARD"}
+
+
+def fill_memory_set(r, name: str, count: int, cmd: str) -> int:
+    """Fill one data set over one connection, pipelined; the elements the server then holds."""
+    pipe = r.pipeline(transaction=False)
+    if cmd == "SET":
+        for i in range(count):
+            pipe.execute_command("SET", "key:%06d" % i, "val:%06d" % i)
+            if i % 1000 == 999:
+                pipe.execute()
+        pipe.execute()
+        return int(r.dbsize())
+    keys, per_key = (10000, 100) if name.startswith("10k") else (5, 100000)
+    prefix = cmd.lower()
+    for k in range(keys):
+        key = "%s:%05d" % (prefix, k)
+        for start in range(0, per_key, 1000):
+            members = ["member:%06d" % i for i in range(start, min(per_key, start + 1000))]
+            if cmd == "HSET":
+                args = [x for i, m in enumerate(members) for x in (m, "v%d" % i)]
+            elif cmd == "ZADD":
+                args = [x for i, m in enumerate(members) for x in (str(start + i), m)]
+            else:
+                args = members
+            pipe.execute_command(cmd, key, *args)
+        if len(pipe) >= 100 or k == keys - 1:
+            pipe.execute()
+    for k in range(keys):
+        pipe.execute_command(LENGTH_OF[cmd], "%s:%05d" % (prefix, k))
+    return sum(pipe.execute())
+
+
+def memory_used(r) -> tuple[int, int]:
+    info = r.info("memory")
+    return int(info["used_memory"]), int(info["used_memory_rss"])
+
+
+def full_memory(args, results) -> None:
+    """Each data set on a fresh pair of servers (after FLUSHALL, freed pages stay resident and
+    would hide a later fill from the RSS delta): INFO memory before and after the fill."""
+    import redis
+    for name, count, cmd in MEMORY_SETS:
+        with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
+            servers = start_servers(workdir, args.pickledbd_arg)
+            try:
+                for server, (port, proc) in servers.items():
+                    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=args.timeout)
+                    try:
+                        r.flushall()
+                        time.sleep(0.2)
+                        used0, rss0 = memory_used(r)
+                        held = fill_memory_set(r, name, count, cmd)
+                        if held != count:
+                            raise RuntimeError("%s on %s: %d elements held, %d written" % (name, server, held, count))
+                        time.sleep(0.2)
+                        used1, rss1 = memory_used(r)
+                    finally:
+                        r.close()
+                    results[(name, server)] = ((used1 - used0) / count, (rss1 - rss0) / count)
+            finally:
+                stop_servers(servers)
+        print("memory: %s done" % name, file=sys.stderr)
+
+
+def full_main(args) -> int:
+    import redis
+    pipelines = [int(p) for p in args.pipeline.split(",")]
+    results: dict = {}
+    pop_checks: list = []
+    with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
+        servers = start_servers(workdir, args.pickledbd_arg)
+        clients = {}
+        try:
+            evalsha = {}
+            for name, (port, proc) in servers.items():
+                evalsha[name] = load_scripts(port)["evalsha_get"]
+                got = command(port, *evalsha[name])        # a bulk "xxx", not an error, before timing
+                if got != b"$3\r\nxxx\r\n":
+                    raise RuntimeError("EVALSHA on %s: %r" % (name, got))
+                clients[name] = redis.Redis(host="127.0.0.1", port=port, socket_timeout=args.timeout)
+            fillers = {name: Filler(r) for name, r in clients.items()}
+            full_rounds(args, servers, evalsha, fillers, results, pop_checks)
+        finally:
+            for r in clients.values():
+                r.close()
+            stop_servers(servers)
+    memory: dict = {}
+    full_memory(args, memory)
+    print_full_tables(args, pipelines, results, pop_checks, memory)
+    return 0 if all(ok for ok, _ in pop_checks) else 1
+
+
+def print_full_tables(args, pipelines, results, pop_checks, memory) -> None:
+    med = lambda test, p, name, what: statistics.median(results[(test, p, name, what)])  # noqa: E731
+    print("\npickledbd vs redis-server %s, %s UTC: redis-benchmark -c %d -n %d (-P 1: %d), -r %d, "
+          "medians of %d paired rounds (who goes first alternates), %d CPUs\n"
+          % (redis_version(), time.strftime("%Y-%m-%d %H:%M", time.gmtime()), args.clients, args.n,
+             max(10000, args.n // 2), args.keyspace, args.rounds, os.cpu_count() or 0))
+    head = "| test | " + " | ".join("-P %d pickledbd | -P %d redis | ratio" % (p, p) for p in pipelines) + " |"
+    rule = "|---|" + "---:|---:|---:|" * len(pipelines)
+    print("Throughput (requests/second; ratio = pickledbd / redis-server)\n")
+    print(head + "\n" + rule)
+    for test in FULL_TESTS:
+        cells = []
+        for p in pipelines:
+            a, b = med(test, p, "pickledbd", "rps"), med(test, p, "redis", "rps")
+            cells.append("%.0f | %.0f | %.2fx" % (a, b, a / b))
+        print("| %s | %s |" % (test, " | ".join(cells)))
+    bad = [text for ok, text in pop_checks if not ok]
+    print("\nPops: %d of %d runs popped exactly one element per request and left the structure "
+          "non-empty (length before and after each run)%s" % (len(pop_checks) - len(bad), len(pop_checks),
+                                                                ": FAILED " + "; ".join(bad) if bad else "."))
+    if 1 in pipelines:
+        print("\nLatency at -P 1 (ms, redis-benchmark's p50 and p99)\n")
+        print("| test | p50 pickledbd | p50 redis | p99 pickledbd | p99 redis |")
+        print("|---|---:|---:|---:|---:|")
+        for test in FULL_TESTS:
+            print("| %s | %.3f | %.3f | %.3f | %.3f |" % (
+                test, med(test, 1, "pickledbd", "p50"), med(test, 1, "redis", "p50"),
+                med(test, 1, "pickledbd", "p99"), med(test, 1, "redis", "p99")))
+    print("\nServer CPU time per request (microseconds, all threads; ratio = pickledbd / redis-server)\n")
+    print(head + "\n" + rule)
+    for test in FULL_TESTS:
+        cells = []
+        for p in pipelines:
+            a, b = med(test, p, "pickledbd", "cpu"), med(test, p, "redis", "cpu")
+            cells.append("%.2f | %.2f | %.2fx" % (a, b, a / b))
+        print("| %s | %s |" % (test, " | ".join(cells)))
+    print("\nMemory per key / element (bytes: INFO memory deltas over the fill, each data set on a fresh "
+          "pair of servers; pickledbd's used_memory is its RSS when maxmemory is 0)\n")
+    print("| data set | elements | used_memory pickledbd | used_memory redis | ratio "
+          "| RSS pickledbd | RSS redis | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, count, _ in MEMORY_SETS:
+        (ua, ra), (ub, rb) = memory[(name, "pickledbd")], memory[(name, "redis")]
+        print("| %s | %d | %.0f | %.0f | %s | %.0f | %.0f | %s |" % (
+            name, count, ua, ub, ratio(ua, ub), ra, rb, ratio(ra, rb)))
+
+
+def ratio(a: float, b: float) -> str:
+    return "%.2fx" % (a / b) if b > 0 else "-"
+
+
+def redis_version() -> str:
+    out = subprocess.run(["redis-server", "--version"], capture_output=True, text=True, timeout=10).stdout
+    for word in out.split():
+        if word.startswith("v="):
+            return word[2:]
+    return "?"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tests", default=STRING_TESTS + "," + TYPE_TESTS)
@@ -510,6 +796,11 @@ def main() -> int:
                     help="issue 10: XADD, XRANGE, SETBIT, BITCOUNT, PFADD, PFCOUNT, GEOADD instead of --tests")
     ap.add_argument("--aof", action="store_true",
                     help="issue 11: SET and INCR with appendonly yes (always, everysec) and without")
+    ap.add_argument("--full", action="store_true",
+                    help="issue 12: the published table: 18 tests' throughput, latency, CPU per request, "
+                    "and memory per element")
+    ap.add_argument("--keyspace", type=int, default=100000,
+                    help="--full: redis-benchmark -r for the tests that use random keys")
     ap.add_argument("--workdir", default=None,
                     help="parent of the servers' data directories (--aof: a real disk, not a tmpfs)")
     ap.add_argument("--fanout", default="1,10,100", help="pub/sub: comma-separated subscriber counts")
@@ -520,6 +811,8 @@ def main() -> int:
                     help="pub/sub: publish -n messages at every fan-out (default: n / subscribers, "
                     "at least n / 10)")
     args = ap.parse_args()
+    # a plain kill must also reach the finally blocks that stop the servers
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     for binary in ("redis-server", "redis-benchmark"):
         if not shutil.which(binary):
             sys.exit("%s not found: apt-get install redis-server redis-tools" % binary)
@@ -531,6 +824,10 @@ def main() -> int:
         return types_main(args)
     if args.aof:
         return aof_main(args)
+    if args.full:
+        if args.baseline:
+            sys.exit("--full compares this pickledbd with redis-server only (no --baseline)")
+        return full_main(args)
     tests = [t.strip() for t in args.tests.split(",") if t.strip()]
     pipelines = [int(p) for p in args.pipeline.split(",")]
     results: dict = {}
