@@ -459,3 +459,22 @@ def test_rq_job_runs_end_to_end(pickledbd_server):
     job.refresh()
     assert job.get_status() == "finished" and job.return_value() == 5
     assert any(conn.type(k) == b"stream" for k in conn.keys("*"))
+
+
+def test_argument_errors_before_the_type_check_where_redis_has_them(redis_server, pickledbd_server):
+    """XAUTOCLAIM parses every argument before it checks the key's type (a differential run
+    found COUNT 0 on a string key answered WRONGTYPE); XCLAIM and XACK check the type first."""
+    cases = [("XAUTOCLAIM", "a", "g", "c1", "0", "-", "COUNT", "0"),
+             ("XAUTOCLAIM", "a", "g", "c1", "x", "-"), ("XAUTOCLAIM", "a", "g", "c1", "0", "zz"),
+             ("XAUTOCLAIM", "a", "g", "c1", "0", "-", "FOO"), ("XAUTOCLAIM", "a", "g", "c1", "0", "-"),
+             ("XAUTOCLAIM", "nokey", "g", "c1", "0", "-", "COUNT", "0"),
+             ("XCLAIM", "a", "g", "c1", "x", "0-1"), ("XACK", "a", "g", "zz"),
+             ("XPENDING", "a", "g", "zz", "+", "10")]
+
+    def run(srv):
+        with raw(srv) as c:
+            c.call("SET", "a", "x")
+            return [c.call(*args) for args in cases]
+    theirs, ours = both(redis_server, pickledbd_server, run)
+    assert ours == theirs
+    assert theirs[0] == ("-", b"ERR COUNT must be > 0")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import islice
 
 from ..engine.command import command
-from ..errors import SYNTAX, RedisError, cstr, formatted
+from ..errors import SYNTAX, WRONGTYPE, RedisError, cstr, formatted
 from ..keyspace import MISSING
 from ..keyspace.stream import (
     INVALID_READ,
@@ -551,8 +551,9 @@ def xclaim(c, args):
 
 @command("xautoclaim")
 def xautoclaim(c, args):
-    s = get_stream_read(c, args[1])        # first, as xautoclaimCommand: WRONGTYPE, keymiss
-    g = s.groups.get(args[2]) if s is not MISSING else None
+    # xautoclaimCommand looks the key up first (a keymiss event) but checks its type only
+    # after every argument: COUNT 0 on a string key is "COUNT must be > 0", not WRONGTYPE
+    s = c.db.lookup_read(args[1])
     minidle = max(parse_ll(args[4], RedisError("ERR Invalid min-idle-time argument for XAUTOCLAIM")), 0)
     start, ex = interval_id(args[5], 0)
     if ex:
@@ -577,6 +578,9 @@ def xautoclaim(c, args):
         else:
             raise SYNTAX
         j += 1
+    if s is not MISSING and type(s) is not Stream:
+        raise WRONGTYPE
+    g = s.groups.get(args[2]) if s is not MISSING else None
     if g is None:
         raise formatted("NOGROUP No such key '%s' or consumer group '%s'" % (cstr(args[1]), cstr(args[2])))
     key, group = args[1], args[2]
