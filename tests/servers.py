@@ -200,11 +200,15 @@ class ServerProcess:
 
     # -- clients ----------------------------------------------------------------------
     def client(self, **kwargs):
-        """A redis-py client (bytes replies, RESP2) closed again by ``stop()``."""
+        """A redis-py client (bytes replies, RESP2) closed again by ``stop()``. No retries by
+        default: redis-py retries connection and authentication errors with seconds of
+        back-off, where a test wants to see the error (pass ``retry=`` to get them back)."""
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
         opts = dict(host=self.host, port=self.port, decode_responses=False, protocol=2,
-                    socket_timeout=10, socket_connect_timeout=5)
+                    socket_timeout=10, socket_connect_timeout=5, retry=Retry(NoBackoff(), 0))
         opts.update(kwargs)
         c = redis.Redis(**opts)
         self._clients.append(c)

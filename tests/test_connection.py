@@ -9,6 +9,8 @@ import time
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 import redis.asyncio as aioredis
 
 
@@ -144,10 +146,12 @@ def test_redis_py_password(secured_srv, protocol):
     assert r.ping()
     r.set("k", "v")
     assert r.get("k") == b"v"
-    bad = secured_srv.client(password="nope", protocol=protocol)
+    # no retries: redis-py retries an AuthenticationError with back-off (seconds per test)
+    once = Retry(NoBackoff(), 0)
+    bad = secured_srv.client(password="nope", protocol=protocol, retry=once)
     with pytest.raises(redis.AuthenticationError):
         bad.ping()
-    anon = secured_srv.client(protocol=protocol)
+    anon = secured_srv.client(protocol=protocol, retry=once)
     with pytest.raises(redis.AuthenticationError):
         anon.get("k")
 

@@ -14,7 +14,7 @@ PKG = Path(__file__).resolve().parent.parent / "pickledbd"
 LAYERS = [
     ("library", ["version", "errors", "storage", "core", "__init__"]),
     ("daemon.base", ["daemon.errors", "daemon.globmatch", "daemon.protocol", "daemon.keyspace",
-                     "daemon.config"]),
+                     "daemon.config", "daemon.speedups", "daemon._speedups"]),
     ("engine", ["daemon.engine"]),
     ("services", ["daemon.commands", "daemon.pubsub", "daemon.replication", "daemon.persistence",
                   "daemon.scripting"]),
