@@ -62,7 +62,21 @@ def _strtod(t: str):
 
 
 def parse_score(s: str, err: RedisError = NOT_FLOAT) -> float:
-    """Redis's getDoubleFromObject: a whole strtod, no NaN, no overflow / underflow to 0."""
+    """Redis's getDoubleFromObject (see strtod_score). Fast path: a plainly written integer,
+    "0" or -?[1-9][0-9]* of at most 15 digits, is exact as a double (below 2^53) and read
+    the same by strtod and float(), so it skips the general checks. "-0" ("-0.0"), "01",
+    "+1" and the like take the general path."""
+    if s.isascii():
+        if s.isdigit():
+            if len(s) <= 15 and (s[0] != "0" or len(s) == 1):
+                return float(s)
+        elif s[:1] == "-" and 2 <= len(s) <= 16 and s[1:].isdigit() and s[1] != "0":
+            return float(s)
+    return strtod_score(s, err)
+
+
+def strtod_score(s: str, err: RedisError = NOT_FLOAT) -> float:
+    """The general parse: a whole strtod, no NaN, no overflow / underflow to 0."""
     if not s or s[0] in _CSPACE or s[-1] in _CSPACE:
         raise err
     x = _strtod(s)
@@ -244,6 +258,8 @@ def _zadd_generic(c, args, incr: bool):
             db.set(key, zs)
     elif added or updated:
         db.modified(key)
+    if added + updated > 1:
+        c.ks.dirty += added + updated - 1     # Redis counts each element (save points)
     if (added or updated) and c.ks.notify_mask & ZSET_EVENTS:   # one check on the hot path
         db.notify(ZSET_EVENTS, "zincr" if incr else "zadd", key)
     if incr:
@@ -253,7 +269,44 @@ def _zadd_generic(c, args, incr: bool):
 
 @command("zadd")
 def zadd(c, args):
-    return _zadd_generic(c, args, False)
+    """ZADD; ``ZADD key score member`` (no options) takes a fast path: what _zadd_generic
+    does for one pair without flags, in the same order (score parsed before the key's
+    lookup, zset built before it is stored), without its option and pair loops."""
+    if len(args) != 4:
+        return _zadd_generic(c, args, False)
+    s = args[2]
+    if s.isascii() and s.isdigit() and len(s) <= 15 and (s[0] != "0" or len(s) == 1):
+        score = float(s)        # parse_score's first case, inline
+    else:
+        try:
+            score = parse_score(s)
+        except RedisError:      # a bad score, or a flag leaving an odd count: the general error
+            return _zadd_generic(c, args, False)
+    db = c.db
+    key = args[1]
+    member = args[3]
+    zs = db.lookup(key)         # db.lookup_type, inline
+    if zs is MISSING:
+        zs = ZSet()
+        zs.add(member, score)
+        db.set(key, zs)
+        added = 1
+    else:
+        if type(zs) is not ZSet:
+            raise WRONGTYPE
+        cur = zs.scores.get(member)
+        if cur is None:
+            zs.add(member, score)
+            added = 1
+        elif score != cur:
+            zs.add(member, score)
+            added = 0
+        else:
+            return 0
+        db.modified(key)
+    if c.ks.notify_mask & ZSET_EVENTS:
+        db.notify(ZSET_EVENTS, "zadd", key)
+    return added
 
 
 @command("zincrby")

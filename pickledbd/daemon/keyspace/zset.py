@@ -97,23 +97,32 @@ class ZSet:
 
     # Negative zero: a listpack-encoded (small) zset stores -0 as 0, a skiplist keeps -0
     # (Redis 7.0 prints "0" / "-0" for them); ``score + 0.0`` turns -0.0 into 0.0.
+    # add() is ZADD's hot path: _small_after_adding and mkey are inlined (an ASCII member
+    # is its own sort key and its own byte length).
     def add(self, member: str, score: float) -> bool:
         """Set ``member``'s score; True when the member is new. O(log n)."""
-        old = self.scores.get(member)
+        scores = self.scores
+        old = scores.get(member)
         if old is not None:
             if not self.big:
                 score += 0.0
             if old == score:
                 return False
-            key = mkey(member)
-            self.order.remove((old, key))
-            self.scores[member] = score
-            self.order.add((score, key))
+            key = member if member.isascii() else mkey(member)
+            order = self.order
+            order.remove((old, key))
+            scores[member] = score
+            order.add((score, key))
             return False
-        if self._small_after_adding(member):
-            score += 0.0
-        self.scores[member] = score
-        self.order.add((score, mkey(member)))
+        ascii = member.isascii()
+        if not self.big:
+            if (len(scores) >= LISTPACK_ENTRIES or len(member) > LISTPACK_VALUE
+                    or (not ascii and _blen(member) > LISTPACK_VALUE)):
+                self.big = True
+            else:
+                score += 0.0
+        scores[member] = score
+        self.order.add((score, member if ascii else mkey(member)))
         self.scan_snapshot = None
         return True
 
