@@ -13,6 +13,7 @@ import socket
 import time
 
 from ..version import REDIS_VERSION  # noqa: F401 (INFO and HELLO read it from version.py)
+from . import speedups
 from .commands import load_all
 from .engine.blocking import Blocking
 from .engine.call import Engine
@@ -267,6 +268,7 @@ class Server:
         for sig in (signal.SIGTERM, signal.SIGINT):
             self.loop.add_signal_handler(sig, self.on_signal, sig)
         self.cron_task = self.loop.create_task(self.cron())
+        log.info("Hot path: %s (PICKLEDBD_PURE=1 selects the pure Python one)", speedups.HOT_PATH)
         log.info("Ready to accept connections on port %d", cfg.port)
 
     def load_data(self) -> None:

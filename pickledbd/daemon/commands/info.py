@@ -8,6 +8,7 @@ import sys
 import time
 
 from ...version import REDIS_VERSION, __version__
+from .. import speedups
 from ..engine.command import command
 from ..engine.stats import rss_bytes
 from ..protocol.reply import Verbatim
@@ -61,6 +62,7 @@ def _section_server(c):
         ("io_threads_active", 0),
         ("pickledbd_version", __version__),
         ("python_version", platform.python_version()),
+        ("hot_path", speedups.HOT_PATH),     # compiled (_speedups) or pure: daemon/speedups.py
     ]
 
 

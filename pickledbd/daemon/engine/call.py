@@ -17,7 +17,9 @@ from __future__ import annotations
 import logging
 import time
 from time import perf_counter_ns
+from types import MethodType
 
+from .. import speedups
 from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, arity_error, unknown_command
 from .blocking import BlockOn
 from .command import CommandTable, resolve
@@ -32,6 +34,10 @@ _MULTI_RUN_NOW = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"
 # what a RESP2 client may send while subscribed
 _SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
                             "sunsubscribe", "ping", "quit", "reset"))
+
+
+if speedups.COMPILED:
+    speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
 
 
 class Engine:
@@ -59,6 +65,8 @@ class Engine:
         ks.on_expired = self._expired
         ks.mem.on_evict = self._expired          # an evicted key is deleted downstream too
         ks.mem.on_over = self._memory_over
+        if speedups.COMPILED:       # the same loop in C (daemon/_speedups.c); this class's is the reference
+            self.run_batch = MethodType(speedups.run_batch, self)
 
     # ------------------------------------------------------------------ the hot path
     def run_batch(self, c, reqs: list) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+from .. import speedups
 from ..errors import RedisError
 
 __all__ = [
@@ -187,6 +188,12 @@ def _make_encoder(resp3: bool):
 
 encode2 = _make_encoder(False)
 encode3 = _make_encoder(True)
+# the reference encoders; the compiled ones (daemon/speedups.py) hand them every type they
+# do not encode themselves, so the bytes are the same
+pure_encode2, pure_encode3 = encode2, encode3
+if speedups.COMPILED:
+    encode2 = speedups.Encoder(False, pure_encode2)
+    encode3 = speedups.Encoder(True, pure_encode3)
 
 
 def encode(v, resp3: bool = False) -> bytes:

@@ -1,0 +1,780 @@
+/* The optional compiled hot path (see speedups.py; the pure Python code stays the reference).
+ *
+ * run_batch(engine, c, reqs): engine/call.py Engine.run_batch, step for step: the same Python
+ * handlers and the same Python methods for everything but the inline steps, read in the same
+ * order, with the same effects.
+ *
+ * Encoder(resp3, fallback): protocol/reply.py's encode2/encode3 for the common reply shapes
+ * (bytes, str, int, None, lists/tuples of them, nested); every other type (checked by exact
+ * type: Status, SetReply, Push, float, bool, dict, RedisError, ...) goes to ``fallback``, the
+ * Python encoder, so the bytes are the same.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <time.h>
+#include <string.h>
+#include <stddef.h>
+#include <structmember.h>
+
+/* ------------------------------------------------------------------ output buffer */
+
+typedef struct {
+    char *p;
+    Py_ssize_t len, cap;
+    char small[256];
+} Buf;
+
+static void buf_init(Buf *b) { b->p = b->small; b->len = 0; b->cap = sizeof(b->small); }
+static void buf_free(Buf *b) { if (b->p != b->small) PyMem_Free(b->p); }
+
+static int buf_grow(Buf *b, Py_ssize_t need) {
+    Py_ssize_t cap = b->cap;
+    if (need > PY_SSIZE_T_MAX - b->len) { PyErr_NoMemory(); return -1; }
+    while (cap - b->len < need)
+        cap = cap > PY_SSIZE_T_MAX / 2 ? PY_SSIZE_T_MAX : cap * 2;
+    char *np;
+    if (b->p == b->small) {
+        np = PyMem_Malloc(cap);
+        if (np != NULL) memcpy(np, b->p, b->len);
+    } else {
+        np = PyMem_Realloc(b->p, cap);
+    }
+    if (np == NULL) { PyErr_NoMemory(); return -1; }
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+static inline int buf_add(Buf *b, const char *s, Py_ssize_t n) {
+    if (b->cap - b->len < n && buf_grow(b, n) < 0) return -1;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+/* "<prefix><n>\r\n" */
+static inline int buf_header(Buf *b, char prefix, long long n) {
+    char tmp[32];
+    int k = snprintf(tmp, sizeof(tmp), "%c%lld\r\n", prefix, n);
+    return buf_add(b, tmp, k);
+}
+
+static PyObject *buf_bytes(Buf *b) { return PyBytes_FromStringAndSize(b->p, b->len); }
+
+/* the UTF-8 (surrogateescape) bytes of a str: borrowed from the str when it is ASCII, else
+ * a new bytes in *tmp (lone surrogates outside U+DC80..U+DCFF raise, as in Python) */
+static int str_utf8(PyObject *s, const char **data, Py_ssize_t *n, PyObject **tmp) {
+    *tmp = NULL;
+    if (PyUnicode_READY(s) < 0) return -1;
+    if (PyUnicode_IS_ASCII(s)) {
+        *data = (const char *)PyUnicode_DATA(s);
+        *n = PyUnicode_GET_LENGTH(s);
+        return 0;
+    }
+    *tmp = PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
+    if (*tmp == NULL) return -1;
+    *data = PyBytes_AS_STRING(*tmp);
+    *n = PyBytes_GET_SIZE(*tmp);
+    return 0;
+}
+
+static int buf_bulk(Buf *b, PyObject *s) {
+    const char *data; Py_ssize_t n; PyObject *tmp;
+    if (str_utf8(s, &data, &n, &tmp) < 0) return -1;
+    int r = buf_header(b, '$', n);
+    if (r == 0) r = buf_add(b, data, n);
+    if (r == 0) r = buf_add(b, "\r\n", 2);
+    Py_XDECREF(tmp);
+    return r;
+}
+
+/* b"$%d\r\n%s\r\n" of a str, as one bytes object */
+static PyObject *bulk_bytes(PyObject *s) {
+    const char *data; Py_ssize_t n; PyObject *tmp;
+    if (str_utf8(s, &data, &n, &tmp) < 0) return NULL;
+    char head[32];
+    int k = snprintf(head, sizeof(head), "$%zd\r\n", n);
+    PyObject *r = PyBytes_FromStringAndSize(NULL, k + n + 2);
+    if (r != NULL) {
+        char *p = PyBytes_AS_STRING(r);
+        memcpy(p, head, k);
+        memcpy(p + k, data, n);
+        p[k + n] = '\r';
+        p[k + n + 1] = '\n';
+    }
+    Py_XDECREF(tmp);
+    return r;
+}
+
+static int buf_int(Buf *b, PyObject *v) {
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (x == -1 && PyErr_Occurred()) return -1;
+    if (!overflow) return buf_header(b, ':', x);
+    PyObject *s = PyObject_Str(v);         /* beyond 64 bits: the digits, as %d prints them */
+    if (s == NULL) return -1;
+    Py_ssize_t n;
+    const char *d = PyUnicode_AsUTF8AndSize(s, &n);
+    int r = d == NULL ? -1 : 0;
+    if (r == 0) r = buf_add(b, ":", 1);
+    if (r == 0) r = buf_add(b, d, n);
+    if (r == 0) r = buf_add(b, "\r\n", 2);
+    Py_DECREF(s);
+    return r;
+}
+
+static PyObject *int_bytes(PyObject *v) {
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (x == -1 && PyErr_Occurred()) return NULL;
+    if (!overflow) {
+        char tmp[32];
+        int k = snprintf(tmp, sizeof(tmp), ":%lld\r\n", x);
+        return PyBytes_FromStringAndSize(tmp, k);
+    }
+    Buf b; buf_init(&b);
+    PyObject *r = buf_int(&b, v) < 0 ? NULL : buf_bytes(&b);
+    buf_free(&b);
+    return r;
+}
+
+/* ------------------------------------------------------------------ Encoder */
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    int resp3;
+    PyObject *fallback;         /* the Python encoder: every type not handled here */
+} Encoder;
+
+static PyTypeObject EncoderType;
+
+static int buf_fallback(Buf *b, Encoder *enc, PyObject *v) {
+    PyObject *r = PyObject_CallOneArg(enc->fallback, v);
+    if (r == NULL) return -1;
+    int rc;
+    if (PyBytes_CheckExact(r)) {
+        rc = buf_add(b, PyBytes_AS_STRING(r), PyBytes_GET_SIZE(r));
+    } else {                    /* b"".join takes any bytes-like part */
+        Py_buffer view;
+        rc = PyObject_GetBuffer(r, &view, PyBUF_SIMPLE);
+        if (rc == 0) {
+            rc = buf_add(b, view.buf, view.len);
+            PyBuffer_Release(&view);
+        }
+    }
+    Py_DECREF(r);
+    return rc;
+}
+
+static int buf_value(Buf *b, Encoder *enc, PyObject *v);
+
+static int buf_array(Buf *b, Encoder *enc, PyObject *v) {
+    int is_list = PyList_CheckExact(v);
+    Py_ssize_t n = is_list ? PyList_GET_SIZE(v) : PyTuple_GET_SIZE(v);
+    if (buf_header(b, '*', n) < 0) return -1;
+    if (Py_EnterRecursiveCall(" while encoding a reply")) return -1;
+    int rc = 0;
+    for (Py_ssize_t i = 0; rc == 0; i++) {
+        PyObject *x;
+        if (is_list) {
+            if (i >= PyList_GET_SIZE(v)) break;
+            x = PyList_GET_ITEM(v, i);
+        } else {
+            if (i >= n) break;
+            x = PyTuple_GET_ITEM(v, i);
+        }
+        Py_INCREF(x);
+        rc = buf_value(b, enc, x);
+        Py_DECREF(x);
+    }
+    Py_LeaveRecursiveCall();
+    return rc;
+}
+
+static int buf_value(Buf *b, Encoder *enc, PyObject *v) {
+    PyTypeObject *t = Py_TYPE(v);
+    if (t == &PyUnicode_Type) return buf_bulk(b, v);
+    if (t == &PyBytes_Type) return buf_add(b, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v));
+    if (t == &PyLong_Type) return buf_int(b, v);
+    if (v == Py_None) return enc->resp3 ? buf_add(b, "_\r\n", 3) : buf_add(b, "$-1\r\n", 5);
+    if (t == &PyList_Type || t == &PyTuple_Type) return buf_array(b, enc, v);
+    return buf_fallback(b, enc, v);
+}
+
+static PyObject *encode_value(Encoder *enc, PyObject *v) {
+    PyTypeObject *t = Py_TYPE(v);
+    if (t == &PyBytes_Type) { Py_INCREF(v); return v; }
+    if (t == &PyUnicode_Type) return bulk_bytes(v);
+    if (t == &PyLong_Type) return int_bytes(v);
+    if (v == Py_None)
+        return enc->resp3 ? PyBytes_FromStringAndSize("_\r\n", 3) : PyBytes_FromStringAndSize("$-1\r\n", 5);
+    if (t == &PyList_Type || t == &PyTuple_Type) {
+        Buf b; buf_init(&b);
+        PyObject *r = buf_array(&b, enc, v) < 0 ? NULL : buf_bytes(&b);
+        buf_free(&b);
+        return r;
+    }
+    return PyObject_CallOneArg(enc->fallback, v);
+}
+
+static PyObject *Encoder_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kw) {
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs != 1 || (kw != NULL && PyTuple_GET_SIZE(kw))) {
+        PyErr_SetString(PyExc_TypeError, "encode() takes exactly one argument");
+        return NULL;
+    }
+    return encode_value((Encoder *)self, args[0]);
+}
+
+static PyObject *Encoder_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
+    int resp3;
+    PyObject *fallback;
+    static char *kwlist[] = {"resp3", "fallback", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "pO:Encoder", kwlist, &resp3, &fallback))
+        return NULL;
+    Encoder *self = (Encoder *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->vectorcall = Encoder_vectorcall;
+    self->resp3 = resp3;
+    Py_INCREF(fallback);
+    self->fallback = fallback;
+    return (PyObject *)self;
+}
+
+static int Encoder_traverse(Encoder *self, visitproc visit, void *arg) {
+    Py_VISIT(self->fallback);
+    return 0;
+}
+
+static int Encoder_clear(Encoder *self) {
+    Py_CLEAR(self->fallback);
+    return 0;
+}
+
+static void Encoder_dealloc(Encoder *self) {
+    PyObject_GC_UnTrack(self);
+    Encoder_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Encoder_repr(Encoder *self) {
+    return PyUnicode_FromFormat("<compiled encode%d>", self->resp3 ? 3 : 2);
+}
+
+static PyTypeObject EncoderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pickledbd.daemon._speedups.Encoder",
+    .tp_basicsize = sizeof(Encoder),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Encoder(resp3, fallback): a reply encoder; types it does not know go to fallback",
+    .tp_new = Encoder_new,
+    .tp_traverse = (traverseproc)Encoder_traverse,
+    .tp_clear = (inquiry)Encoder_clear,
+    .tp_dealloc = (destructor)Encoder_dealloc,
+    .tp_repr = (reprfunc)Encoder_repr,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(Encoder, vectorcall),
+};
+
+/* ------------------------------------------------------------------ run_batch */
+
+/* what configure() is given by engine/call.py */
+static PyObject *RedisError_cls, *BlockOn_cls, *arity_error_fn;
+static long long out_chunk;
+
+static PyObject *empty_bytes;
+
+#define NAMES(X) \
+    X(out) X(table) X(by_name) X(ks) X(propagation) X(stats) X(monitors) X(subcommands) \
+    X(special) X(gated) X(process) X(arity) X(reject) X(fullname) X(last_command) X(dirty) \
+    X(read_cmd) X(readonly) X(handler) X(failed_calls) X(error_reply) X(internal_error) \
+    X(blocking) X(park) X(calls) X(ns) X(slow_ns) X(slow_command) X(prop) X(pending) \
+    X(active) X(unit) X(db) X(index) X(_record) X(flush) X(ready_keys) X(serve) X(encode) \
+    X(out_bytes) X(block) X(closing) X(get) X(append)
+
+#define DECLARE(n) static PyObject *s_##n;
+NAMES(DECLARE)
+#undef DECLARE
+
+static inline long long now_ns(void) {      /* perf_counter_ns's clock */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* bool(getattr(o, name)); -1 on error */
+static inline int attr_true(PyObject *o, PyObject *name) {
+    PyObject *v = PyObject_GetAttr(o, name);
+    if (v == NULL) return -1;
+    int r = v == Py_True ? 1 : v == Py_False || v == Py_None ? 0 : PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return r;
+}
+
+/* getattr(o, name) is not None; -1 on error */
+static inline int attr_not_none(PyObject *o, PyObject *name) {
+    PyObject *v = PyObject_GetAttr(o, name);
+    if (v == NULL) return -1;
+    int r = v != Py_None;
+    Py_DECREF(v);
+    return r;
+}
+
+/* o.name(args...) */
+static PyObject *call_method(PyObject *o, PyObject *name, PyObject *a, PyObject *b, PyObject *c3) {
+    PyObject *argv[4] = {o, a, b, c3};
+    size_t n = 1 + (a != NULL) + (b != NULL) + (c3 != NULL);
+    return PyObject_VectorcallMethod(name, argv, n | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+}
+
+static int call_method_discard(PyObject *o, PyObject *name, PyObject *a, PyObject *b, PyObject *c3) {
+    PyObject *r = call_method(o, name, a, b, c3);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+
+/* Plain __slots__ members (Context, Command) read and written at their offset: what the
+ * generic getattr/setattr do through the member descriptor (a data descriptor: the instance
+ * dict cannot shadow it), minus the lookup. Offsets are cached per type, checked against the
+ * type's version tag (any change to the type invalidates them); -1: the generic path. */
+#define CTX_SLOTS(X) X(out) X(special) X(last_command) X(prop) X(db) X(encode) X(out_bytes) X(block) X(closing)
+#define CMD_SLOTS(X) X(subcommands) X(arity) X(fullname) X(readonly) X(handler) X(calls) X(ns) X(failed_calls)
+#define ENUM_CTX(n) CX_##n,
+#define ENUM_CMD(n) CM_##n,
+enum { CTX_SLOTS(ENUM_CTX) CX_N };
+enum { CMD_SLOTS(ENUM_CMD) CM_N };
+_Static_assert(CX_N <= 16 && CM_N <= 16, "Slots.off is too small");
+
+typedef struct {
+    PyTypeObject *type;         /* a strong reference while cached */
+    unsigned int version;
+    Py_ssize_t off[16];
+} Slots;
+
+static Slots ctx_slots, cmd_slots;
+static PyObject **ctx_slot_names[CX_N], **cmd_slot_names[CM_N];
+
+static Py_ssize_t slot_offset(PyTypeObject *tp, PyObject *name) {
+    if (tp->tp_getattro != PyObject_GenericGetAttr || tp->tp_setattro != PyObject_GenericSetAttr)
+        return -1;
+    PyObject *d = _PyType_Lookup(tp, name);
+    if (d == NULL || Py_TYPE(d) != &PyMemberDescr_Type) return -1;
+    PyMemberDef *m = ((PyMemberDescrObject *)d)->d_member;
+    if (m->type != T_OBJECT_EX || m->flags != 0) return -1;
+    return m->offset;
+}
+
+/* the offsets for tp's instances (valid until the type changes) */
+static const Py_ssize_t *slots_of(Slots *s, PyTypeObject *tp, PyObject ***names, int n) {
+    if (s->type == tp && (tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) && tp->tp_version_tag == s->version)
+        return s->off;
+    for (int i = 0; i < n; i++) s->off[i] = slot_offset(tp, *names[i]);
+    Py_INCREF(tp);
+    Py_XSETREF(s->type, tp);
+    /* no valid tag (never expected for these classes): this call's offsets, not cached */
+    s->version = (tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ? tp->tp_version_tag : 0;
+    if (!s->version) Py_CLEAR(s->type);
+    return s->off;
+}
+
+static inline PyObject *get_slot(PyObject *o, Py_ssize_t off, PyObject *name) {
+    if (off >= 0) {
+        PyObject *v = *(PyObject **)((char *)o + off);
+        if (v != NULL) {
+            Py_INCREF(v);
+            return v;
+        }
+    }
+    return PyObject_GetAttr(o, name);      /* unset slot: its AttributeError */
+}
+
+static inline int set_slot(PyObject *o, Py_ssize_t off, PyObject *name, PyObject *v) {
+    if (off < 0) return PyObject_SetAttr(o, name, v);
+    PyObject **p = (PyObject **)((char *)o + off);
+    PyObject *old = *p;
+    Py_INCREF(v);
+    *p = v;
+    Py_XDECREF(old);
+    return 0;
+}
+
+static inline int slot_true(PyObject *o, Py_ssize_t off, PyObject *name) {
+    PyObject *v = get_slot(o, off, name);
+    if (v == NULL) return -1;
+    int r = v == Py_True ? 1 : v == Py_False || v == Py_None ? 0 : PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return r;
+}
+
+static inline int slot_not_none(PyObject *o, Py_ssize_t off, PyObject *name) {
+    PyObject *v = get_slot(o, off, name);
+    if (v == NULL) return -1;
+    int r = v != Py_None;
+    Py_DECREF(v);
+    return r;
+}
+
+/* o.<slot> += delta (ints) */
+static int slot_add(PyObject *o, Py_ssize_t off, PyObject *name, PyObject *delta) {
+    PyObject *v = get_slot(o, off, name);
+    if (v == NULL) return -1;
+    PyObject *sum = PyNumber_InPlaceAdd(v, delta);
+    Py_DECREF(v);
+    if (sum == NULL) return -1;
+    int r = set_slot(o, off, name, sum);
+    Py_DECREF(sum);
+    return r;
+}
+
+static PyObject *one;
+
+/* c.encode(reply), directly when it is one of ours */
+static PyObject *encode_with(PyObject *c, Py_ssize_t off, PyObject *reply) {
+    PyObject *enc = get_slot(c, off, s_encode);
+    if (enc == NULL) return NULL;
+    PyObject *r = Py_TYPE(enc) == &EncoderType ? encode_value((Encoder *)enc, reply)
+                                                : PyObject_CallOneArg(enc, reply);
+    Py_DECREF(enc);
+    return r;
+}
+
+/* a handler raised: the reply it stands for (call.py's two except clauses), or NULL when the
+ * exception must propagate (not an Exception) */
+static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t failed_off, PyObject *stats) {
+    if (PyErr_ExceptionMatches(RedisError_cls)) {
+        PyObject *t, *e, *tb;
+        PyErr_Fetch(&t, &e, &tb);
+        PyErr_NormalizeException(&t, &e, &tb);
+        Py_XDECREF(t);
+        Py_XDECREF(tb);
+        if (e == NULL) return NULL;
+        /* shared error instances: drop the traceback (and its frames), as with_traceback(None) */
+        PyException_SetTraceback(e, Py_None);
+        if (slot_add(cmd, failed_off, s_failed_calls, one) < 0 || call_method_discard(stats, s_error_reply, e, NULL, NULL) < 0) {
+            Py_DECREF(e);
+            return NULL;
+        }
+        return e;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) return NULL;
+    PyObject *t, *e, *tb;
+    PyErr_Fetch(&t, &e, &tb);
+    PyErr_NormalizeException(&t, &e, &tb);
+    if (tb != NULL && e != NULL) PyException_SetTraceback(e, tb);
+    /* internal_error logs it with log.exception: it must be the exception being handled */
+    PyObject *ot, *oe, *otb;
+    PyErr_GetExcInfo(&ot, &oe, &otb);
+    Py_XINCREF(t); Py_XINCREF(e); Py_XINCREF(tb);
+    PyErr_SetExcInfo(t, e, tb);
+    PyObject *r = call_method(engine, s_internal_error, cmd, e, NULL);
+    PyErr_SetExcInfo(ot, oe, otb);
+    Py_XDECREF(t); Py_XDECREF(e); Py_XDECREF(tb);
+    return r;
+}
+
+/* engine.run_batch(c, reqs) as in engine/call.py (comments there) */
+static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "run_batch(engine, c, reqs)");
+        return NULL;
+    }
+    if (RedisError_cls == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_speedups.configure() was not called");
+        return NULL;
+    }
+    PyObject *self = argv[0], *c = argv[1], *reqs = argv[2];
+    PyObject *out = NULL, *table = NULL, *by_name = NULL, *ks = NULL, *prop = NULL, *stats = NULL,
+             *monitors = NULL, *iter = NULL, *args = NULL, *cmd = NULL, *reply = NULL, *dirty = NULL,
+             *result = NULL;
+    long long done = 0;
+
+    Py_ssize_t cx[CX_N], cm[CM_N];      /* copies: a nested call may recompute the caches */
+    memcpy(cx, slots_of(&ctx_slots, Py_TYPE(c), ctx_slot_names, CX_N), sizeof(cx));
+    if (!(out = get_slot(c, cx[CX_out], s_out))) goto fail;
+    if (!(table = PyObject_GetAttr(self, s_table))) goto fail;
+    if (!(by_name = PyObject_GetAttr(table, s_by_name))) goto fail;
+    if (!(ks = PyObject_GetAttr(self, s_ks))) goto fail;
+    if (!(prop = PyObject_GetAttr(self, s_propagation))) goto fail;
+    if (!(stats = PyObject_GetAttr(self, s_stats))) goto fail;
+    if (!(monitors = PyObject_GetAttr(self, s_monitors))) goto fail;
+
+    int reqs_list = PyList_CheckExact(reqs);
+    if (!reqs_list && !(iter = PyObject_GetIter(reqs))) goto fail;
+    long long t0 = now_ns();
+    for (Py_ssize_t i = 0;; i++) {
+        if (reqs_list) {                 /* the list iterator's own rule: re-read the size */
+            if (i >= PyList_GET_SIZE(reqs)) break;
+            args = PyList_GET_ITEM(reqs, i);
+            Py_INCREF(args);
+        } else {
+            args = PyIter_Next(iter);
+            if (args == NULL) {
+                if (PyErr_Occurred()) goto fail;
+                break;
+            }
+        }
+        done++;
+        /* cmd = by_name.get(args[0]) */
+        PyObject *name;
+        if (PyList_CheckExact(args) && PyList_GET_SIZE(args) > 0) {
+            name = PyList_GET_ITEM(args, 0);
+            Py_INCREF(name);
+        } else {
+            PyObject *zero = PyLong_FromLong(0);
+            if (zero == NULL) goto fail;
+            name = PyObject_GetItem(args, zero);
+            Py_DECREF(zero);
+            if (name == NULL) goto fail;
+        }
+        if (PyDict_CheckExact(by_name)) {
+            cmd = PyDict_GetItemWithError(by_name, name);
+            Py_XINCREF(cmd);
+            if (cmd == NULL && PyErr_Occurred()) { Py_DECREF(name); goto fail; }
+        } else {
+            cmd = call_method(by_name, s_get, name, NULL, NULL);
+            if (cmd == NULL) { Py_DECREF(name); goto fail; }
+            if (cmd == Py_None) Py_CLEAR(cmd);
+        }
+        Py_DECREF(name);
+
+        int full = cmd == NULL;
+        if (!full)
+            memcpy(cm, slots_of(&cmd_slots, Py_TYPE(cmd), cmd_slot_names, CM_N), sizeof(cm));
+        if (!full && (full = slot_true(cmd, cm[CM_subcommands], s_subcommands)) < 0) goto fail;
+        if (!full && (full = slot_true(c, cx[CX_special], s_special)) < 0) goto fail;
+        if (!full && (full = PyObject_IsTrue(monitors)) < 0) goto fail;
+        if (!full && (full = attr_true(self, s_gated)) < 0) goto fail;
+        if (full) {
+            reply = call_method(self, s_process, c, args, cmd != NULL ? cmd : Py_None);
+            if (reply == NULL) goto fail;
+            t0 = now_ns();
+        } else {
+            Py_ssize_t n = PyObject_Length(args);
+            if (n < 0) goto fail;
+            PyObject *ar = get_slot(cmd, cm[CM_arity], s_arity);
+            if (ar == NULL) goto fail;
+            long arity = PyLong_AsLong(ar);
+            Py_DECREF(ar);
+            if (arity == -1 && PyErr_Occurred()) goto fail;
+            if (arity >= 0 ? n != arity : n < -arity) {
+                PyObject *fullname = get_slot(cmd, cm[CM_fullname], s_fullname);
+                if (fullname == NULL) goto fail;
+                PyObject *err = PyObject_CallOneArg(arity_error_fn, fullname);
+                Py_DECREF(fullname);
+                if (err == NULL) goto fail;
+                reply = call_method(self, s_reject, c, cmd, err);
+                Py_DECREF(err);
+                if (reply == NULL) goto fail;
+            } else {
+                PyObject *v = get_slot(cmd, cm[CM_fullname], s_fullname);
+                if (v == NULL) goto fail;
+                int r = set_slot(c, cx[CX_last_command], s_last_command, v);
+                Py_DECREF(v);
+                if (r < 0) goto fail;
+                if (!(dirty = PyObject_GetAttr(ks, s_dirty))) goto fail;
+                if (!(v = get_slot(cmd, cm[CM_readonly], s_readonly))) goto fail;
+                r = PyObject_SetAttr(ks, s_read_cmd, v);
+                Py_DECREF(v);
+                if (r < 0) goto fail;
+                PyObject *handler = get_slot(cmd, cm[CM_handler], s_handler);
+                if (handler == NULL) goto fail;
+                PyObject *hargs[2] = {c, args};
+                reply = PyObject_Vectorcall(handler, hargs, 2, NULL);
+                Py_DECREF(handler);
+                if (reply == NULL && !(reply = handler_error(self, cmd, cm[CM_failed_calls], stats))) goto fail;
+                long long t1 = now_ns();
+                if (Py_TYPE(reply) == (PyTypeObject *)BlockOn_cls) {
+                    PyObject *blocking = PyObject_GetAttr(self, s_blocking);
+                    if (blocking == NULL) goto fail;
+                    r = call_method_discard(blocking, s_park, c, args, reply);
+                    Py_DECREF(blocking);
+                    if (r < 0) goto fail;
+                    Py_INCREF(empty_bytes);
+                    Py_SETREF(reply, empty_bytes);
+                } else {
+                    long long dt_ = t1 - t0;
+                    PyObject *dt = PyLong_FromLongLong(dt_);
+                    if (dt == NULL) goto fail;
+                    if (slot_add(cmd, cm[CM_calls], s_calls, one) < 0 || slot_add(cmd, cm[CM_ns], s_ns, dt) < 0) { Py_DECREF(dt); goto fail; }
+                    PyObject *slow = PyObject_GetAttr(stats, s_slow_ns);
+                    if (slow == NULL) { Py_DECREF(dt); goto fail; }
+                    r = PyObject_RichCompareBool(dt, slow, Py_GE);
+                    Py_DECREF(slow);
+                    if (r > 0) {     /* stats.slow_command(c, cmd, args, dt) */
+                        PyObject *sargv[5] = {stats, c, cmd, args, dt};
+                        PyObject *sr = PyObject_VectorcallMethod(
+                            s_slow_command, sargv, 5 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+                        r = sr == NULL ? -1 : 0;
+                        Py_XDECREF(sr);
+                    }
+                    Py_DECREF(dt);
+                    if (r < 0) goto fail;
+                    /* propagation */
+                    PyObject *now_dirty = PyObject_GetAttr(ks, s_dirty);
+                    if (now_dirty == NULL) goto fail;
+                    int changed = PyObject_RichCompareBool(now_dirty, dirty, Py_NE);
+                    Py_DECREF(now_dirty);
+                    if (changed < 0) goto fail;
+                    int has_prop = 0;
+                    if (!changed && (has_prop = slot_not_none(c, cx[CX_prop], s_prop)) < 0) goto fail;
+                    if (changed || has_prop) {
+                        int cprop_none = !(r = slot_not_none(c, cx[CX_prop], s_prop));
+                        if (r < 0) goto fail;
+                        int pending = 0;
+                        if (cprop_none && (pending = attr_true(prop, s_pending)) < 0) goto fail;
+                        if (cprop_none && !pending) {
+                            int active = attr_true(prop, s_active);
+                            if (active < 0) goto fail;
+                            if (active) {   /* prop.unit([(c.db.index, args)]) */
+                                PyObject *db = get_slot(c, cx[CX_db], s_db);
+                                if (db == NULL) goto fail;
+                                PyObject *index = PyObject_GetAttr(db, s_index);
+                                Py_DECREF(db);
+                                if (index == NULL) goto fail;
+                                PyObject *rec = PyTuple_Pack(2, index, args);
+                                Py_DECREF(index);
+                                if (rec == NULL) goto fail;
+                                PyObject *ops = PyList_New(1);
+                                if (ops == NULL) { Py_DECREF(rec); goto fail; }
+                                PyList_SET_ITEM(ops, 0, rec);
+                                PyObject *unit = PyObject_GetAttr(prop, s_unit);
+                                if (unit == NULL) { Py_DECREF(ops); goto fail; }
+                                PyObject *ur = PyObject_CallOneArg(unit, ops);
+                                Py_DECREF(unit);
+                                Py_DECREF(ops);
+                                if (ur == NULL) goto fail;
+                                Py_DECREF(ur);
+                            }
+                        } else {
+                            if (!(now_dirty = PyObject_GetAttr(ks, s_dirty))) goto fail;
+                            int ch = PyObject_RichCompareBool(now_dirty, dirty, Py_NE);
+                            Py_DECREF(now_dirty);
+                            if (ch < 0) goto fail;
+                            if (call_method_discard(self, s__record, c, args, ch ? Py_True : Py_False) < 0) goto fail;
+                        }
+                    }
+                    int pending = attr_true(prop, s_pending);
+                    if (pending < 0) goto fail;
+                    if (pending && call_method_discard(prop, s_flush, NULL, NULL, NULL) < 0) goto fail;
+                    int ready = attr_true(ks, s_ready_keys);
+                    if (ready < 0) goto fail;
+                    if (ready) {
+                        PyObject *blocking = PyObject_GetAttr(self, s_blocking);
+                        if (blocking == NULL) goto fail;
+                        r = call_method_discard(blocking, s_serve, NULL, NULL, NULL);
+                        Py_DECREF(blocking);
+                        if (r < 0) goto fail;
+                    }
+                    PyTypeObject *cls = Py_TYPE(reply);
+                    PyObject *enc = NULL;
+                    if (cls == &PyUnicode_Type) {
+                        enc = bulk_bytes(reply);
+                        if (enc == NULL) goto fail;
+                    } else if (cls == &PyLong_Type) {
+                        enc = int_bytes(reply);
+                        if (enc == NULL) goto fail;
+                    } else if (cls != &PyBytes_Type) {
+                        enc = encode_with(c, cx[CX_encode], reply);
+                        if (enc == NULL) goto fail;
+                    }
+                    if (enc != NULL) Py_SETREF(reply, enc);
+                }
+                Py_CLEAR(dirty);
+                t0 = t1;
+            }
+        }
+        /* if reply: out.append(reply); c.out_bytes += len(reply) */
+        int nonempty = PyBytes_CheckExact(reply) ? PyBytes_GET_SIZE(reply) > 0 : PyObject_IsTrue(reply);
+        if (nonempty < 0) goto fail;
+        if (nonempty) {
+            if (PyList_CheckExact(out)) {
+                if (PyList_Append(out, reply) < 0) goto fail;
+            } else if (call_method_discard(out, s_append, reply, NULL, NULL) < 0) {
+                goto fail;
+            }
+            Py_ssize_t len = PyObject_Length(reply);
+            if (len < 0) goto fail;
+            PyObject *delta = PyLong_FromSsize_t(len);
+            if (delta == NULL) goto fail;
+            int r = slot_add(c, cx[CX_out_bytes], s_out_bytes, delta);
+            Py_DECREF(delta);
+            if (r < 0) goto fail;
+        }
+        Py_CLEAR(reply);
+        Py_CLEAR(cmd);
+        Py_CLEAR(args);
+        /* if c.block is not None or c.closing or c.out_bytes > OUT_CHUNK: break */
+        int stop = slot_not_none(c, cx[CX_block], s_block);
+        if (stop < 0) goto fail;
+        if (!stop && (stop = slot_true(c, cx[CX_closing], s_closing)) < 0) goto fail;
+        if (!stop) {
+            PyObject *ob = get_slot(c, cx[CX_out_bytes], s_out_bytes);
+            if (ob == NULL) goto fail;
+            PyObject *lim = PyLong_FromLongLong(out_chunk);
+            if (lim == NULL) { Py_DECREF(ob); goto fail; }
+            stop = PyObject_RichCompareBool(ob, lim, Py_GT);
+            Py_DECREF(ob);
+            Py_DECREF(lim);
+            if (stop < 0) goto fail;
+        }
+        if (stop) break;
+    }
+    result = PyLong_FromLongLong(done);
+fail:
+    Py_XDECREF(out); Py_XDECREF(table); Py_XDECREF(by_name); Py_XDECREF(ks); Py_XDECREF(prop);
+    Py_XDECREF(stats); Py_XDECREF(monitors); Py_XDECREF(iter); Py_XDECREF(args); Py_XDECREF(cmd);
+    Py_XDECREF(reply); Py_XDECREF(dirty);
+    return result;
+}
+
+static PyObject *configure(PyObject *module, PyObject *args) {
+    PyObject *err, *block_on, *arity;
+    long long chunk;
+    if (!PyArg_ParseTuple(args, "OOOL:configure", &err, &block_on, &arity, &chunk)) return NULL;
+    if (!PyType_Check(err) || !PyType_Check(block_on)) {
+        PyErr_SetString(PyExc_TypeError, "configure(RedisError, BlockOn, arity_error, OUT_CHUNK)");
+        return NULL;
+    }
+    Py_INCREF(err); Py_XSETREF(RedisError_cls, err);
+    Py_INCREF(block_on); Py_XSETREF(BlockOn_cls, block_on);
+    Py_INCREF(arity); Py_XSETREF(arity_error_fn, arity);
+    out_chunk = chunk;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
+     "run_batch(engine, c, reqs) -> count: engine/call.py Engine.run_batch, compiled"},
+    {"configure", configure, METH_VARARGS,
+     "configure(RedisError, BlockOn, arity_error, OUT_CHUNK): what run_batch needs from the engine"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_speedups", "pickledbd's optional compiled hot path", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) {
+    if (PyType_Ready(&EncoderType) < 0) return NULL;
+#define INTERN(n) if (!(s_##n = PyUnicode_InternFromString(#n))) return NULL;
+    NAMES(INTERN)
+#undef INTERN
+    if (!(empty_bytes = PyBytes_FromStringAndSize("", 0))) return NULL;
+#define CTX_NAME(n) ctx_slot_names[CX_##n] = &s_##n;
+#define CMD_NAME(n) cmd_slot_names[CM_##n] = &s_##n;
+    CTX_SLOTS(CTX_NAME)
+    CMD_SLOTS(CMD_NAME)
+    if (!(one = PyLong_FromLong(1))) return NULL;
+    PyObject *m = PyModule_Create(&module_def);
+    if (m == NULL) return NULL;
+    Py_INCREF(&EncoderType);
+    if (PyModule_AddObject(m, "Encoder", (PyObject *)&EncoderType) < 0) {
+        Py_DECREF(&EncoderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

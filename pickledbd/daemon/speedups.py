@@ -1,0 +1,24 @@
+"""Which hot path runs: the compiled one (``_speedups``, built from _speedups.c when the
+package is installed with a C compiler) or the pure Python one, the reference.
+
+``COMPILED`` is true when the extension imports and ``PICKLEDBD_PURE`` is unset, empty or
+``0``. Both paths run the same command handlers and give the same bytes; the compiled one
+only takes over the per-request loop (engine/call.py ``Engine.run_batch``) and the encoding
+of the common reply shapes (protocol/reply.py).
+"""
+from __future__ import annotations
+
+import os
+
+try:
+    from . import _speedups
+except ImportError:          # not built: the pure package
+    _speedups = None
+
+COMPILED = _speedups is not None and os.environ.get("PICKLEDBD_PURE", "") in ("", "0")
+HOT_PATH = "compiled" if COMPILED else "pure"
+
+if COMPILED:
+    Encoder = _speedups.Encoder           # Encoder(resp3, fallback): protocol/reply.py
+    run_batch = _speedups.run_batch       # run_batch(engine, c, reqs): engine/call.py
+    configure = _speedups.configure       # configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
