@@ -725,16 +725,19 @@ def print_full_tables(args, pipelines, results, pop_checks, memory) -> None:
           "medians of %d paired rounds (who goes first alternates), %d CPUs\n"
           % (redis_version(), time.strftime("%Y-%m-%d %H:%M", time.gmtime()), args.clients, args.n,
              max(10000, args.n // 2), args.keyspace, args.rounds, os.cpu_count() or 0))
+    def ratio_rows(what: str, fmt: str) -> None:
+        for test in FULL_TESTS:
+            cells = []
+            for p in pipelines:
+                a, b = med(test, p, "pickledbd", what), med(test, p, "redis", what)
+                cells.append((fmt + " | " + fmt + " | %.2fx") % (a, b, a / b))
+            print("| %s | %s |" % (test, " | ".join(cells)))
+
     head = "| test | " + " | ".join("-P %d pickledbd | -P %d redis | ratio" % (p, p) for p in pipelines) + " |"
     rule = "|---|" + "---:|---:|---:|" * len(pipelines)
     print("Throughput (requests/second; ratio = pickledbd / redis-server)\n")
     print(head + "\n" + rule)
-    for test in FULL_TESTS:
-        cells = []
-        for p in pipelines:
-            a, b = med(test, p, "pickledbd", "rps"), med(test, p, "redis", "rps")
-            cells.append("%.0f | %.0f | %.2fx" % (a, b, a / b))
-        print("| %s | %s |" % (test, " | ".join(cells)))
+    ratio_rows("rps", "%.0f")
     bad = [text for ok, text in pop_checks if not ok]
     print("\nPops: %d of %d runs popped exactly one element per request and left the structure "
           "non-empty (length before and after each run)%s" % (len(pop_checks) - len(bad), len(pop_checks),
@@ -749,12 +752,7 @@ def print_full_tables(args, pipelines, results, pop_checks, memory) -> None:
                 med(test, 1, "pickledbd", "p99"), med(test, 1, "redis", "p99")))
     print("\nServer CPU time per request (microseconds, all threads; ratio = pickledbd / redis-server)\n")
     print(head + "\n" + rule)
-    for test in FULL_TESTS:
-        cells = []
-        for p in pipelines:
-            a, b = med(test, p, "pickledbd", "cpu"), med(test, p, "redis", "cpu")
-            cells.append("%.2f | %.2f | %.2fx" % (a, b, a / b))
-        print("| %s | %s |" % (test, " | ".join(cells)))
+    ratio_rows("cpu", "%.2f")
     print("\nMemory per key / element (bytes: INFO memory deltas over the fill, each data set on a fresh "
           "pair of servers; pickledbd's used_memory is its RSS when maxmemory is 0)\n")
     print("| data set | elements | used_memory pickledbd | used_memory redis | ratio "
