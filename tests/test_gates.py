@@ -40,6 +40,10 @@ def saving_server(request, tmp_path):
         yield srv, gone
     finally:
         gone.mkdir(exist_ok=True)
+        try:     # no shutdown save: redis-server's directory is gone for good, it would refuse to exit
+            srv.client().config_set("save", "")
+        except Exception:
+            pass
         srv.stop()
 
 
