@@ -12,6 +12,8 @@ import time
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from servers import PickledbdServer, free_port
 
@@ -133,7 +135,8 @@ def test_sigkill_at_any_moment_of_a_rewrite_leaves_a_loadable_dir(tmp_path):
             acked = [expected]
 
             def writer():
-                c = redis.Redis(port=srv.port, socket_timeout=5)
+                # no retries: after the kill the writer must stop, not retry with back-off
+                c = redis.Redis(port=srv.port, socket_timeout=5, retry=Retry(NoBackoff(), 0))
                 try:
                     while not stop.is_set():
                         acked[0] = c.incr("counter")
