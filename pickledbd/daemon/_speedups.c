@@ -745,11 +745,114 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ------------------------------------------------------------------ split_canonical */
+
+/* Canonical digits at s[p..] (no sign, no leading zero, "0" alone; at most maxdigits)
+ * followed by CRLF: the value in *v and the offset after the CRLF, or -1. */
+static inline Py_ssize_t canon_number(const char *s, Py_ssize_t p, Py_ssize_t n, int maxdigits,
+                                      long long *v) {
+    Py_ssize_t q = p;
+    long long x = 0;
+    while (q < n && q - p < maxdigits && s[q] >= '0' && s[q] <= '9')
+        x = x * 10 + (s[q++] - '0');
+    if (q == p || (s[p] == '0' && q - p > 1)) return -1;
+    if (n - q < 2 || s[q] != '\r' || s[q + 1] != '\n') return -1;
+    *v = x;
+    return q + 2;
+}
+
+/* a CRLF inside the payload: reader._by_split's CRLF tokens misalign there, so it stops */
+static inline int has_crlf(const char *s, Py_ssize_t len) {
+    if (len < 2) return 0;
+    const char *p = s, *end = s + len - 1;      /* a CR as last byte is followed by "\r\n" */
+    while (p < end && (p = memchr(p, '\r', end - p)) != NULL) {
+        if (p[1] == '\n') return 1;
+        p++;
+    }
+    return 0;
+}
+
+/* The end of the canonical, complete request at s[pos..] (its count in *argc), or -1.
+ * Headers and lengths only: nothing is decoded for a request that is not all there. */
+static Py_ssize_t canon_request(const char *s, Py_ssize_t pos, Py_ssize_t n, long long *argc) {
+    long long c, len;
+    if (pos >= n || s[pos] != '*') return -1;
+    Py_ssize_t p = canon_number(s, pos + 1, n, 4, &c);
+    if (p < 0 || c < 1 || c > 1023) return -1;
+    for (long long k = 0; k < c; k++) {
+        if (p >= n || s[p] != '$') return -1;
+        p = canon_number(s, p + 1, n, 18, &len);
+        if (p < 0 || len > n - p - 2) return -1;
+        p += len;
+        if (s[p] != '\r' || s[p + 1] != '\n') return -1;
+        p += 2;
+    }
+    *argc = c;
+    return p;
+}
+
+/* split_canonical(chunk, out[, start]) -> bytes taken from start: protocol/reader.py
+ * _by_split(chunk[start:], out) (without ends), request for request, without the copy. */
+static PyObject *split_canonical(PyObject *module, PyObject *const *argv, Py_ssize_t nargs) {
+    if (nargs < 2 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "split_canonical(chunk, out[, start])");
+        return NULL;
+    }
+    PyObject *out = argv[1];
+    if (!PyList_Check(out)) {
+        PyErr_SetString(PyExc_TypeError, "split_canonical: out must be a list");
+        return NULL;
+    }
+    Py_ssize_t start = 0;
+    if (nargs == 3) {
+        start = PyLong_AsSsize_t(argv[2]);
+        if (start == -1 && PyErr_Occurred()) return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(argv[0], &view, PyBUF_SIMPLE) < 0) return NULL;
+    const char *s = (const char *)view.buf;
+    Py_ssize_t n = view.len, pos = start;
+    if (start < 0 || start > n) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "split_canonical: start out of range");
+        return NULL;
+    }
+    for (;;) {
+        long long c;
+        Py_ssize_t end = canon_request(s, pos, n, &c);
+        if (end < 0) break;
+        PyObject *req = PyList_New((Py_ssize_t)c);
+        if (req == NULL) goto error;
+        long long k, len = 0;
+        Py_ssize_t p = canon_number(s, pos + 1, n, 4, &len);     /* checked: the first '$' */
+        for (k = 0; k < c; k++) {
+            p = canon_number(s, p + 1, n, 18, &len);
+            if (has_crlf(s + p, len)) break;
+            PyObject *a = PyUnicode_DecodeUTF8(s + p, len, "surrogateescape");
+            if (a == NULL) { Py_DECREF(req); goto error; }
+            PyList_SET_ITEM(req, k, a);
+            p += len + 2;
+        }
+        if (k < c) { Py_DECREF(req); break; }     /* unset slots are NULL: dealloc skips them */
+        int r = PyList_Append(out, req);
+        Py_DECREF(req);
+        if (r < 0) goto error;
+        pos = end;
+    }
+    PyBuffer_Release(&view);
+    return PyLong_FromSsize_t(pos - start);
+error:
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
      "run_batch(engine, c, reqs) -> count: engine/call.py Engine.run_batch, compiled"},
     {"configure", configure, METH_VARARGS,
      "configure(RedisError, BlockOn, arity_error, OUT_CHUNK): what run_batch needs from the engine"},
+    {"split_canonical", (PyCFunction)(void (*)(void))split_canonical, METH_FASTCALL,
+     "split_canonical(chunk, out[, start]) -> bytes taken: protocol/reader.py _by_split, compiled"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -20,6 +20,8 @@ from operator import ne
 import hiredis
 from hiredis import pack_command
 
+from .. import speedups
+
 __all__ = ["RequestReader", "ProtocolError", "QueryBufferLimit", "split_inline", "split_canonical"]
 
 
@@ -236,6 +238,12 @@ class RequestReader:
         ``pos``; stop at the first other one and return the offset reached. Only requests
         whose bytes are exactly their canonical encoding are taken: those Redis reads the
         same way, whatever their content."""
+        if _split_compiled is not None and len(buf) - pos <= self.max_bulk:
+            pos += _split_compiled(buf, out, pos)     # _by_split in C, on the buffer itself
+            if pos >= len(buf) or buf[pos] != 42:     # below reads from a '*' only
+                return pos
+            # stopped short: at an unfinished or odd request, or at a payload holding CRLF
+            # (which hiredis below takes, as it did before the C split)
         chunk = buf[pos:] if pos or buf.__class__ is not bytes else buf
         if len(chunk) > self.max_bulk:
             return pos
@@ -477,4 +485,5 @@ def _by_split(chunk, out: list, ends: list | None = None) -> int:
     return len(chunk) - sum(lens[i:]) - 2 * (last - i)
 
 
+_split_compiled = getattr(speedups._speedups, "split_canonical", None) if speedups.COMPILED else None
 split_canonical = _by_split     # the AOF loader reads its files' plain commands with it
