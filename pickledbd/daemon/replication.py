@@ -44,6 +44,7 @@ from hiredis import pack_command as _pack
 from .engine.clients import obuf_limit_reached
 from .errors import NOT_INT, RedisError
 from .persistence.rdb import encode_rdb
+from .persistence.snapshot import reap
 
 log = logging.getLogger("pickledbd")
 
@@ -342,16 +343,12 @@ class Replication:
     def _check_child(self) -> None:
         """Reap the snapshot child; its replicas start receiving the payload."""
         child = self.child
-        try:
-            pid, status = os.waitpid(child.pid, os.WNOHANG)
-        except ChildProcessError:
-            pid, status = child.pid, 1 << 8
-        if pid == 0:
+        end = reap(child.pid)
+        if end is None:
             return
         self.child = None
         child.pid = None
-        ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-        if not ok:
+        if not end[0]:
             log.warning("SYNC failed. BGSAVE child returned an error")
             child.file.close()
             waiting, child.waiting = child.waiting, []

@@ -162,13 +162,10 @@ class Snapshots:
     def check_bgsave_child(self) -> None:
         if self.bgsave_child is None:
             return
-        try:
-            pid, status = os.waitpid(self.bgsave_child, os.WNOHANG)
-        except ChildProcessError:
-            pid, status = self.bgsave_child, 1 << 8
-        if pid == 0:
+        end = reap(self.bgsave_child)
+        if end is None:
             return
-        ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        ok = end[0]
         self.last_bgsave_seconds = int(time.time() - self.bgsave_started)
         self.bgsave_child = None
         if ok:
@@ -183,8 +180,8 @@ class Snapshots:
             self.last_bgsave_ok = False
             if self.bgsave_dirty_keys is not None:
                 _merge_dirty(self.ks, self.bgsave_dirty_keys)
-            if os.WIFSIGNALED(status):
-                log.warning("Background saving terminated by signal %d", os.WTERMSIG(status))
+            if end[1]:
+                log.warning("Background saving terminated by signal %d", end[1])
             else:
                 log.warning("Background saving error")
         self.bgsave_dirty_keys = None
@@ -230,6 +227,19 @@ class Snapshots:
     def close(self) -> None:
         if self.storage is not None:
             self.storage.close()
+
+
+def reap(pid: int):
+    """A forked child's end, without waiting: None while it runs, else (exited with 0, the
+    signal that killed it or 0). A child already reaped elsewhere counts as failed."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False, 0
+    if done == 0:
+        return None
+    return (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0,
+            os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0)
 
 
 def detach_from_parent(parent: int) -> None:

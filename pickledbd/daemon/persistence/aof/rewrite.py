@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 
-from ..snapshot import detach_from_parent
+from ..snapshot import detach_from_parent, reap
 from . import format as aof_format
 from .manifest import AofFile, Manifest, write_manifest
 from .writer import OFF, ON, WAIT_REWRITE
@@ -206,14 +206,9 @@ def _remove(path: str) -> None:
 def check_child(aof) -> None:
     if aof.child is None:
         return
-    try:
-        pid, status = os.waitpid(aof.child, os.WNOHANG)
-    except ChildProcessError:
-        pid, status = aof.child, 1 << 8
-    if pid == 0:
-        return
-    ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-    done(aof, ok, os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0)
+    end = reap(aof.child)
+    if end is not None:
+        done(aof, *end)
 
 
 def limited(aof, now: float) -> bool:
