@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from ...protocol.reader import ProtocolError, split_inline
+
 BASE, INCR, HISTORY = "b", "i", "h"
 MAX_LINE = 1024                       # MANIFEST_MAX_LINE
 
@@ -93,69 +95,13 @@ def _repr_name(s: str) -> str:
     return "".join(out)
 
 
-_ESC = {"n": 10, "r": 13, "t": 9, "b": 8, "a": 7}
-_HEX = "0123456789abcdefABCDEF"
-
-
 def split_args(line: bytes) -> list[bytes] | None:
-    """sdssplitargs: whitespace-separated tokens, "double" quotes with escapes (\\xHH, \\n...),
-    'single' quotes with only \\'; None for unbalanced quotes or a quote not followed by a space."""
-    args: list[bytes] = []
-    i, n = 0, len(line)
-    while True:
-        while i < n and line[i] in b" \n\r\t\v\f":
-            i += 1
-        if i >= n:
-            return args
-        cur = bytearray()
-        inq = insq = False
-        while True:
-            if inq:
-                if i >= n:
-                    return None
-                c = line[i]
-                if c == 0x5C and i + 3 < n and line[i + 1] == 0x78 and chr(line[i + 2]) in _HEX \
-                        and chr(line[i + 3]) in _HEX:
-                    cur.append(int(line[i + 2:i + 4], 16))
-                    i += 3
-                elif c == 0x5C and i + 1 < n:
-                    i += 1
-                    cur.append(_ESC.get(chr(line[i]), line[i]))
-                elif c == 0x22:
-                    if i + 1 < n and line[i + 1] not in b" \n\r\t\v\f":
-                        return None
-                    i += 1
-                    break
-                else:
-                    cur.append(c)
-            elif insq:
-                if i >= n:
-                    return None
-                c = line[i]
-                if c == 0x5C and i + 1 < n and line[i + 1] == 0x27:
-                    i += 1
-                    cur.append(0x27)
-                elif c == 0x27:
-                    if i + 1 < n and line[i + 1] not in b" \n\r\t\v\f":
-                        return None
-                    i += 1
-                    break
-                else:
-                    cur.append(c)
-            else:
-                if i >= n:
-                    break
-                c = line[i]
-                if c in b" \n\r\t\v\f\0":
-                    break
-                if c == 0x22:
-                    inq = True
-                elif c == 0x27:
-                    insq = True
-                else:
-                    cur.append(c)
-            i += 1
-        args.append(bytes(cur))
+    """sdssplitargs (the request reader's port of it); None for unbalanced quotes or a quote
+    not followed by a space."""
+    try:
+        return [a.encode("utf-8", "surrogateescape") for a in split_inline(line)]
+    except ProtocolError:
+        return None
 
 
 def _atoll(b: bytes) -> int:
