@@ -137,6 +137,20 @@ def stop_servers(servers) -> None:
             proc.wait()
 
 
+def paired_runs(args, names, tests):
+    """(test, -P, requests, server) in the order every mode runs them: rounds, then -P values,
+    tests and servers, who goes first alternating from round to round (-P 1 runs n/2)."""
+    pipelines = [int(p) for p in args.pipeline.split(",")]
+    for rnd in range(args.rounds):
+        order = sorted(names, reverse=rnd % 2 == 1)
+        for p in pipelines:
+            n = args.n if p > 1 else max(10000, args.n // 2)
+            for test in tests:
+                for name in order:
+                    yield test, p, n, name
+        print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+
+
 def run_benchmark(port: int, test: str, n: int, pipeline: int, clients: int, timeout: float) -> float:
     cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients), "-n", str(n),
            "-P", str(pipeline), "-t", test, "--csv"]
@@ -233,16 +247,10 @@ def types_main(args) -> int:
         try:
             for port, proc in servers.values():
                 prefill_types(port)
-            for rnd in range(args.rounds):
-                order = sorted(servers, reverse=rnd % 2 == 1)   # alternate who goes first
-                for p in pipelines:
-                    n = args.n if p > 1 else max(10000, args.n // 2)
-                    for test in tests:
-                        for name in order:
-                            rps = run_command_benchmark(servers[name][0], TYPE10_TESTS[test], n, p, args.clients,
-                                                        args.timeout, keyspace=1000000)
-                            results.setdefault((test, p, name), []).append(rps)
-                print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+            for test, p, n, name in paired_runs(args, servers, tests):
+                rps = run_command_benchmark(servers[name][0], TYPE10_TESTS[test], n, p, args.clients,
+                                            args.timeout, keyspace=1000000)
+                results.setdefault((test, p, name), []).append(rps)
         finally:
             stop_servers(servers)
     print_table(args, tests, pipelines, results,
@@ -276,20 +284,14 @@ def aof_main(args) -> int:
                 except RuntimeError as e:
                     sys.exit("could not start the servers with %s: %s (does this pickledbd accept "
                              "appendonly yes?)" % (" ".join(aof), e))
-            for rnd in range(args.rounds):
-                order = sorted(["pickledbd", "redis"], reverse=rnd % 2 == 1)
-                for p in pipelines:
-                    n = args.n if p > 1 else max(10000, args.n // 2)
-                    for test in tests:
-                        for mode in AOF_MODES:
-                            for name in order:
-                                port, proc = pairs[mode][name]
-                                cpu0 = cpu_seconds(proc.pid)
-                                rps = run_benchmark(port, test, n, p, args.clients, args.timeout)
-                                cpu = cpu_seconds(proc.pid) - cpu0
-                                results.setdefault((test, p, mode, name), []).append(rps)
-                                results.setdefault((test, p, mode, name, "cpu"), []).append(n / max(cpu, 1e-3))
-                print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+            runs = [(test, mode) for test in tests for mode in AOF_MODES]
+            for (test, mode), p, n, name in paired_runs(args, ["pickledbd", "redis"], runs):
+                port, proc = pairs[mode][name]
+                cpu0 = cpu_seconds(proc.pid)
+                rps = run_benchmark(port, test, n, p, args.clients, args.timeout)
+                cpu = cpu_seconds(proc.pid) - cpu0
+                results.setdefault((test, p, mode, name), []).append(rps)
+                results.setdefault((test, p, mode, name, "cpu"), []).append(n / max(cpu, 1e-3))
         finally:
             for servers in pairs.values():
                 stop_servers(servers)
@@ -333,23 +335,16 @@ def scripting_main(args) -> int:
         servers = start_servers(workdir, args.pickledbd_arg, args.baseline)
         try:
             evalsha = {name: load_scripts(port) for name, (port, proc) in servers.items()}
-            for rnd in range(args.rounds):
-                order = sorted(servers, reverse=rnd % 2 == 1)   # alternate who goes first
-                for p in pipelines:
-                    n = args.n if p > 1 else max(10000, args.n // 2)
-                    for test in tests:
-                        for name in order:
-                            port, proc = servers[name]
-                            cpu0 = cpu_seconds(proc.pid)
-                            if test == "get":
-                                rps = run_benchmark(port, test, n, p, args.clients, args.timeout)
-                            else:
-                                rps = run_command_benchmark(port, evalsha[name][test], n, p, args.clients,
-                                                            args.timeout)
-                            results.setdefault((test, p, name), []).append(rps)
-                            cpu = cpu_seconds(proc.pid) - cpu0
-                            results.setdefault((test, p, name, "cpu"), []).append(n / max(cpu, 1e-3))
-                print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+            for test, p, n, name in paired_runs(args, servers, tests):
+                port, proc = servers[name]
+                cpu0 = cpu_seconds(proc.pid)
+                if test == "get":
+                    rps = run_benchmark(port, test, n, p, args.clients, args.timeout)
+                else:
+                    rps = run_command_benchmark(port, evalsha[name][test], n, p, args.clients, args.timeout)
+                results.setdefault((test, p, name), []).append(rps)
+                cpu = cpu_seconds(proc.pid) - cpu0
+                results.setdefault((test, p, name, "cpu"), []).append(n / max(cpu, 1e-3))
         finally:
             stop_servers(servers)
     print_table(args, tests, pipelines, results,
@@ -586,38 +581,31 @@ class Filler:
 
 
 def full_rounds(args, servers, evalsha, fillers, results, pop_checks) -> None:
-    pipelines = [int(p) for p in args.pipeline.split(",")]
-    for rnd in range(args.rounds):
-        order = sorted(servers, reverse=rnd % 2 == 1)   # alternate who goes first
-        for p in pipelines:
-            n = args.n if p > 1 else max(10000, args.n // 2)
-            for test in FULL_TESTS:
-                for name in order:
-                    port, proc = servers[name]
-                    target = POP_TARGETS.get(test)
-                    if target:
-                        before = fillers[name].ensure(*target, want=n + 1000)
-                    cpu0 = cpu_ns(proc.pid)
-                    if test in FULL_BUILTIN:
-                        row = run_benchmark_csv(port, n, p, args.clients, args.timeout, test=test,
-                                                keyspace=args.keyspace)
-                    else:
-                        argv = evalsha[name] if test == "evalsha" else FULL_CUSTOM[test]
-                        row = run_benchmark_csv(port, n, p, args.clients, args.timeout, argv=argv)
-                    cpu = cpu_ns(proc.pid) - cpu0
-                    if target and test not in ("lrange_100", "lrange_300"):
-                        after = fillers[name].length(*target[:2])
-                        ok = before - after == n and after > 0
-                        text = ("%s -P %d %s: %s %d -> %d (%d popped for %d requests)"
-                                % (test, p, name, target[1], before, after, before - after, n))
-                        pop_checks.append((ok, text))
-                        print(("" if ok else "FAILED ") + text, file=sys.stderr)
-                    results.setdefault((test, p, name, "rps"), []).append(row["rps"])
-                    results.setdefault((test, p, name, "cpu"), []).append(cpu / 1000 / n)
-                    if p == 1:
-                        results.setdefault((test, p, name, "p50"), []).append(row["p50_latency_ms"])
-                        results.setdefault((test, p, name, "p99"), []).append(row["p99_latency_ms"])
-        print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+    for test, p, n, name in paired_runs(args, servers, FULL_TESTS):
+        port, proc = servers[name]
+        target = POP_TARGETS.get(test)
+        if target:
+            before = fillers[name].ensure(*target, want=n + 1000)
+        cpu0 = cpu_ns(proc.pid)
+        if test in FULL_BUILTIN:
+            row = run_benchmark_csv(port, n, p, args.clients, args.timeout, test=test,
+                                    keyspace=args.keyspace)
+        else:
+            argv = evalsha[name] if test == "evalsha" else FULL_CUSTOM[test]
+            row = run_benchmark_csv(port, n, p, args.clients, args.timeout, argv=argv)
+        cpu = cpu_ns(proc.pid) - cpu0
+        if target and test not in ("lrange_100", "lrange_300"):
+            after = fillers[name].length(*target[:2])
+            ok = before - after == n and after > 0
+            text = ("%s -P %d %s: %s %d -> %d (%d popped for %d requests)"
+                    % (test, p, name, target[1], before, after, before - after, n))
+            pop_checks.append((ok, text))
+            print(("" if ok else "FAILED ") + text, file=sys.stderr)
+        results.setdefault((test, p, name, "rps"), []).append(row["rps"])
+        results.setdefault((test, p, name, "cpu"), []).append(cpu / 1000 / n)
+        if p == 1:
+            results.setdefault((test, p, name, "p50"), []).append(row["p50_latency_ms"])
+            results.setdefault((test, p, name, "p99"), []).append(row["p99_latency_ms"])
 
 
 # (data set, elements, fill command) for the memory table; short strings everywhere
@@ -832,15 +820,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as workdir:
         servers = start_servers(workdir, args.pickledbd_arg, args.baseline)
         try:
-            for rnd in range(args.rounds):
-                order = sorted(servers, reverse=rnd % 2 == 1)   # alternate who goes first
-                for p in pipelines:
-                    n = args.n if p > 1 else max(10000, args.n // 2)
-                    for test in tests:
-                        for name in order:
-                            rps = run_benchmark(servers[name][0], test, n, p, args.clients, args.timeout)
-                            results.setdefault((test, p, name), []).append(rps)
-                print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
+            for test, p, n, name in paired_runs(args, servers, tests):
+                rps = run_benchmark(servers[name][0], test, n, p, args.clients, args.timeout)
+                results.setdefault((test, p, name), []).append(rps)
         finally:
             stop_servers(servers)
     print_table(args, tests, pipelines, results, "redis-benchmark -c %d, medians of %d rounds (requests/second), %s\n"
