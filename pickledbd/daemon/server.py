@@ -103,8 +103,12 @@ class Server:
 
     def _lua_client(self) -> Context:
         """The client scripts run their commands as (MONITOR shows it as "lua")."""
-        c = Context(self.services, 0, "lua")
-        c.addr = c.laddr = "lua"
+        return self._internal_client("lua", "lua")
+
+    def _internal_client(self, kind: str, addr: str) -> Context:
+        """A client of the server itself: authenticated, never blocking."""
+        c = Context(self.services, 0, kind)
+        c.addr = c.laddr = addr
         c.authenticated = True
         c.no_block = True
         c.update_special()
@@ -294,12 +298,7 @@ class Server:
 
     def _aof_client(self) -> Context:
         """Redis's fake AOF client: commands replayed at start run as it."""
-        c = Context(self.services, 0, "internal")
-        c.addr = c.laddr = ""
-        c.authenticated = True
-        c.no_block = True
-        c.update_special()
-        return c
+        return self._internal_client("internal", "")
 
     def on_signal(self, sig) -> None:
         name = signal.Signals(sig).name

@@ -279,12 +279,8 @@ class AppendOnly:
         from . import rewrite
         if self.state == OFF:
             return
-        self.flush(force=True)
+        self._flush_and_fsync()
         if self.fd != -1:
-            try:
-                os.fsync(self.fd)
-            except OSError:
-                pass
             os.close(self.fd)
             self.fd = -1
         self.recs.clear()
@@ -308,6 +304,10 @@ class AppendOnly:
             rewrite.kill_child(self)
         if self.state == OFF:
             return
+        self._flush_and_fsync()
+
+    def _flush_and_fsync(self) -> None:
+        """Write what is buffered and fsync it (stopping or shutting down)."""
         self.flush(force=True)
         if self.fd != -1:
             try:
