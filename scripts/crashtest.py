@@ -180,12 +180,7 @@ class Server:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        for pid in kids + self.children():
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.proc = None
+        self._kill_children(kids)
 
     def stop(self) -> None:
         """Graceful stop (SIGTERM, then SIGKILL after 15 s), children too."""
@@ -199,6 +194,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._kill_children(kids)
+
+    def _kill_children(self, kids: list) -> None:
+        """SIGKILL what it had forked (a rewrite or save child may outlive it)."""
         for pid in kids + self.children():
             try:
                 os.kill(pid, signal.SIGKILL)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import threading
 import time
@@ -15,21 +14,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from servers import PickledbdServer, free_port
-
-
-def start(dir, *args) -> PickledbdServer:
-    return PickledbdServer(dir, port=free_port(), extra_args=args).start()
-
-
-def kill9(srv) -> None:
-    os.killpg(srv.proc.pid, signal.SIGKILL)
-    srv.proc.wait(10)
-    srv.stop()
-
-
-def files(dir) -> list[str]:
-    return sorted(os.listdir(os.path.join(dir, "appendonlydir")))
+from test_aof_writer import aof_files as files
+from test_aof_writer import kill9, start
 
 
 def wait_rewrite(r, timeout=20) -> dict:
@@ -55,8 +41,8 @@ def raw(srv, *args: str) -> bytes:
 def populate(r, n: int) -> None:
     """DEBUG POPULATE's keys (key:N = value:N), by MSET batches."""
     p = r.pipeline(transaction=False)
-    for start in range(0, n, 1000):
-        p.mset({"key:%d" % i: "value:%d" % i for i in range(start, min(n, start + 1000))})
+    for first in range(0, n, 1000):
+        p.mset({"key:%d" % i: "value:%d" % i for i in range(first, min(n, first + 1000))})
     p.execute()
 
 

@@ -29,6 +29,17 @@ def aof_files(dir) -> list[str]:
     return sorted(os.listdir(os.path.join(dir, "appendonlydir")))
 
 
+def fill_disk(fs) -> None:
+    """Fill the small filesystem ``fs`` to the last byte (a file named filler)."""
+    with open(fs / "filler", "wb") as f:
+        try:
+            while True:
+                f.write(b"x" * 65536)
+                f.flush()
+        except OSError:
+            pass
+
+
 def info(r) -> dict:
     return r.info("persistence")
 
@@ -205,13 +216,7 @@ def test_full_disk_refuses_writes_and_recovers(tmp_path):
             r = srv.client()
             r.set("small", "1")
             filler = fs / "filler"
-            with open(filler, "wb") as f:
-                try:
-                    while True:
-                        f.write(b"x" * 65536)
-                        f.flush()
-                except OSError:
-                    pass
+            fill_disk(fs)
             big = "v" * 200_000
             try:
                 r.set("big", big)       # acknowledged: the write fails after it ran
@@ -251,13 +256,7 @@ def test_full_disk_matches_redis_error_text(tmp_path):
         try:
             r = rs.client()
             r.set("small", "1")
-            with open(fs / "filler", "wb") as f:
-                try:
-                    while True:
-                        f.write(b"x" * 65536)
-                        f.flush()
-                except OSError:
-                    pass
+            fill_disk(fs)
             r.set("big", "v" * 200_000)
             deadline = time.time() + 5
             while info(r)["aof_last_write_status"] == "ok" and time.time() < deadline:
@@ -277,13 +276,7 @@ def test_full_disk_under_always_exits_as_redis(tmp_path):
         try:
             r = srv.client()
             r.set("small", "1")
-            with open(fs / "filler", "wb") as f:
-                try:
-                    while True:
-                        f.write(b"x" * 65536)
-                        f.flush()
-                except OSError:
-                    pass
+            fill_disk(fs)
             with pytest.raises(redis.ConnectionError):
                 r.set("big", "v" * 200_000)      # never acknowledged
             assert srv.proc.wait(10) == 1
