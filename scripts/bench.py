@@ -12,6 +12,7 @@ median requests/second per server and the ratio pickledbd/redis.
     python scripts/bench.py --types               # issue 10: streams, bitmaps, HyperLogLog, geo
     python scripts/bench.py --aof                 # SET/INCR with appendonly yes: always, everysec, and no AOF
     python scripts/bench.py --full                # issue 12: the README table (rps, p50/p99, CPU, memory)
+    python scripts/bench.py --memory --sets 10k   # only the memory table (data sets whose name has "10k")
 
 Pub/sub mode: ``redis-benchmark -P 16 PUBLISH ch <payload>`` publishes while one reader
 (this process: raw sockets, large receive buffers, epoll, counting bytes of the fixed-size
@@ -656,7 +657,10 @@ def full_memory(args, results) -> None:
     """Each data set on a fresh pair of servers (after FLUSHALL, freed pages stay resident and
     would hide a later fill from the RSS delta): INFO memory before and after the fill."""
     import redis
+    wanted = [w for w in (getattr(args, "sets", "") or "").split(",") if w]
     for name, count, cmd in MEMORY_SETS:
+        if wanted and not any(w in name for w in wanted):
+            continue
         with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
             servers = start_servers(workdir, args.pickledbd_arg)
             try:
@@ -707,6 +711,28 @@ def full_main(args) -> int:
     return 0 if all(ok for ok, _ in pop_checks) else 1
 
 
+def memory_main(args) -> int:
+    """Only the memory table (``--memory``; ``--sets hashes,zsets`` picks data sets by name)."""
+    memory: dict = {}
+    full_memory(args, memory)
+    print_memory_table(memory)
+    return 0
+
+
+def print_memory_table(memory) -> None:
+    print("\nMemory per key / element (bytes: INFO memory deltas over the fill, each data set on a fresh "
+          "pair of servers; pickledbd's used_memory is its RSS when maxmemory is 0)\n")
+    print("| data set | elements | used_memory pickledbd | used_memory redis | ratio "
+          "| RSS pickledbd | RSS redis | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, count, _ in MEMORY_SETS:
+        if (name, "pickledbd") not in memory:
+            continue
+        (ua, ra), (ub, rb) = memory[(name, "pickledbd")], memory[(name, "redis")]
+        print("| %s | %d | %.0f | %.0f | %s | %.0f | %.0f | %s |" % (
+            name, count, ua, ub, ratio(ua, ub), ra, rb, ratio(ra, rb)))
+
+
 def print_full_tables(args, pipelines, results, pop_checks, memory) -> None:
     med = lambda test, p, name, what: statistics.median(results[(test, p, name, what)])  # noqa: E731
     print("\npickledbd vs redis-server %s, %s UTC: redis-benchmark -c %d -n %d (-P 1: %d), -r %d, "
@@ -741,15 +767,7 @@ def print_full_tables(args, pipelines, results, pop_checks, memory) -> None:
     print("\nServer CPU time per request (microseconds, all threads; ratio = pickledbd / redis-server)\n")
     print(head + "\n" + rule)
     ratio_rows("cpu", "%.2f")
-    print("\nMemory per key / element (bytes: INFO memory deltas over the fill, each data set on a fresh "
-          "pair of servers; pickledbd's used_memory is its RSS when maxmemory is 0)\n")
-    print("| data set | elements | used_memory pickledbd | used_memory redis | ratio "
-          "| RSS pickledbd | RSS redis | ratio |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, count, _ in MEMORY_SETS:
-        (ua, ra), (ub, rb) = memory[(name, "pickledbd")], memory[(name, "redis")]
-        print("| %s | %d | %.0f | %.0f | %s | %.0f | %.0f | %s |" % (
-            name, count, ua, ub, ratio(ua, ub), ra, rb, ratio(ra, rb)))
+    print_memory_table(memory)
 
 
 def ratio(a: float, b: float) -> str:
@@ -785,6 +803,10 @@ def main() -> int:
     ap.add_argument("--full", action="store_true",
                     help="issue 12: the published table: 18 tests' throughput, latency, CPU per request, "
                     "and memory per element")
+    ap.add_argument("--memory", action="store_true",
+                    help="only --full's memory-per-element table")
+    ap.add_argument("--sets", default="",
+                    help="--memory: comma-separated parts of data set names (strings, hashes, 10k, ...)")
     ap.add_argument("--keyspace", type=int, default=100000,
                     help="--full: redis-benchmark -r for the tests that use random keys")
     ap.add_argument("--workdir", default=None,
@@ -810,6 +832,8 @@ def main() -> int:
         return types_main(args)
     if args.aof:
         return aof_main(args)
+    if args.memory:
+        return memory_main(args)
     if args.full:
         if args.baseline:
             sys.exit("--full compares this pickledbd with redis-server only (no --baseline)")
