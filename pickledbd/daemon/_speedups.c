@@ -14,6 +14,7 @@
 #include <time.h>
 #include <string.h>
 #include <stddef.h>
+#include <limits.h>
 #include <structmember.h>
 
 /* ------------------------------------------------------------------ output buffer */
@@ -52,11 +53,31 @@ static inline int buf_add(Buf *b, const char *s, Py_ssize_t n) {
     return 0;
 }
 
-/* "<prefix><n>\r\n" */
+/* the decimal digits of n into out (at least 21 bytes), as %lld prints them; returns their
+ * count. snprintf cost ~600 instructions a call: half of an LRANGE of 100 short strings. */
+static inline int fmt_ll(char *out, long long n) {
+    char tmp[24];
+    int i = sizeof(tmp);
+    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+    do { tmp[--i] = (char)('0' + u % 10); u /= 10; } while (u);
+    if (n < 0) tmp[--i] = '-';
+    int k = (int)sizeof(tmp) - i;
+    memcpy(out, tmp + i, k);
+    return k;
+}
+
+/* "<prefix><n>\r\n" into out (at least 24 bytes); returns its length */
+static inline int fmt_header(char *out, char prefix, long long n) {
+    out[0] = prefix;
+    int k = 1 + fmt_ll(out + 1, n);
+    out[k] = '\r';
+    out[k + 1] = '\n';
+    return k + 2;
+}
+
 static inline int buf_header(Buf *b, char prefix, long long n) {
     char tmp[32];
-    int k = snprintf(tmp, sizeof(tmp), "%c%lld\r\n", prefix, n);
-    return buf_add(b, tmp, k);
+    return buf_add(b, tmp, fmt_header(tmp, prefix, n));
 }
 
 static PyObject *buf_bytes(Buf *b) { return PyBytes_FromStringAndSize(b->p, b->len); }
@@ -93,7 +114,7 @@ static PyObject *bulk_bytes(PyObject *s) {
     const char *data; Py_ssize_t n; PyObject *tmp;
     if (str_utf8(s, &data, &n, &tmp) < 0) return NULL;
     char head[32];
-    int k = snprintf(head, sizeof(head), "$%zd\r\n", n);
+    int k = fmt_header(head, '$', n);
     PyObject *r = PyBytes_FromStringAndSize(NULL, k + n + 2);
     if (r != NULL) {
         char *p = PyBytes_AS_STRING(r);
@@ -129,7 +150,7 @@ static PyObject *int_bytes(PyObject *v) {
     if (x == -1 && PyErr_Occurred()) return NULL;
     if (!overflow) {
         char tmp[32];
-        int k = snprintf(tmp, sizeof(tmp), ":%lld\r\n", x);
+        int k = fmt_header(tmp, ':', x);
         return PyBytes_FromStringAndSize(tmp, k);
     }
     Buf b; buf_init(&b);
@@ -291,7 +312,9 @@ static PyObject *empty_bytes;
     X(read_cmd) X(readonly) X(handler) X(failed_calls) X(error_reply) X(internal_error) \
     X(blocking) X(park) X(calls) X(ns) X(slow_ns) X(slow_command) X(prop) X(pending) \
     X(active) X(unit) X(db) X(index) X(_record) X(flush) X(ready_keys) X(serve) X(encode) \
-    X(out_bytes) X(block) X(closing) X(get) X(append)
+    X(out_bytes) X(block) X(closing) X(get) X(append) \
+    X(data) X(expires) X(meta) X(access) X(hits) X(misses) X(reading) X(notify_mask) \
+    X(dirty_keys) X(watched) X(blocked) X(tracking) X(key_indexes) X(encodings)
 
 #define DECLARE(n) static PyObject *s_##n;
 NAMES(DECLARE)
@@ -342,11 +365,14 @@ static int call_method_discard(PyObject *o, PyObject *name, PyObject *a, PyObjec
  * type's version tag (any change to the type invalidates them); -1: the generic path. */
 #define CTX_SLOTS(X) X(out) X(special) X(last_command) X(prop) X(db) X(encode) X(out_bytes) X(block) X(closing)
 #define CMD_SLOTS(X) X(subcommands) X(arity) X(fullname) X(readonly) X(handler) X(calls) X(ns) X(failed_calls)
+#define DB_SLOTS(X) X(data) X(expires) X(ks) X(meta) X(access)
 #define ENUM_CTX(n) CX_##n,
 #define ENUM_CMD(n) CM_##n,
+#define ENUM_DB(n) DB_##n,
 enum { CTX_SLOTS(ENUM_CTX) CX_N };
 enum { CMD_SLOTS(ENUM_CMD) CM_N };
-_Static_assert(CX_N <= 16 && CM_N <= 16, "Slots.off is too small");
+enum { DB_SLOTS(ENUM_DB) DB_N };
+_Static_assert(CX_N <= 16 && CM_N <= 16 && DB_N <= 16, "Slots.off is too small");
 
 typedef struct {
     PyTypeObject *type;         /* a strong reference while cached */
@@ -354,8 +380,8 @@ typedef struct {
     Py_ssize_t off[16];
 } Slots;
 
-static Slots ctx_slots, cmd_slots;
-static PyObject **ctx_slot_names[CX_N], **cmd_slot_names[CM_N];
+static Slots ctx_slots, cmd_slots, db_slots;
+static PyObject **ctx_slot_names[CX_N], **cmd_slot_names[CM_N], **db_slot_names[DB_N];
 
 static Py_ssize_t slot_offset(PyTypeObject *tp, PyObject *name) {
     if (tp->tp_getattro != PyObject_GenericGetAttr || tp->tp_setattro != PyObject_GenericSetAttr)
@@ -475,6 +501,238 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
     return r;
 }
 
+/* ------------------------------------------------------------------ native GET, SET, INCR
+ *
+ * engine/call.py NATIVE names the commands whose Python handler (commands/strings.py get,
+ * set_, incr) run_batch may run here instead; configure_native() hands over those handler
+ * objects, so a command is native only while its handler is that very function. The Python
+ * handler stays the semantics: the code here runs only where it provably does what the
+ * handler would, and it decides before it changes anything. When a precondition does not
+ * hold it returns NATIVE_FALLBACK and the handler runs, as if this code did not exist.
+ * Everything around the handler (statistics, SLOWLOG, propagation, encoding) is run_batch's,
+ * shared by both.
+ *
+ * Preconditions, all of them:
+ *   - c.db is exactly a Database whose data and expires are exact dicts, db.meta is None
+ *     (no maxmemory accounting) and db.access is None (no LRU/LFU access tracking);
+ *   - the key, args[1], is an exact str and is not in db.expires (expiry is the handler's);
+ *   - ks.reading is false (keymiss events) and ks.notify_mask is 0 (no keyspace events);
+ *   - GET: the value is absent or an exact str (library-stored JSON scalars and WRONGTYPE
+ *     are the handler's);
+ *   - SET and INCR (Database.set): ks.dirty_keys and ks.tracking are None, ks.watched,
+ *     ks.blocked and ks.key_indexes are empty (Database._track would run) and ks.encodings
+ *     holds no mark for (id(db.data), key) (strings.unmark would drop it);
+ *   - SET: exactly three arguments (no options), the value an exact str;
+ *   - INCR: the value absent or an exact ASCII str that util.parse_int accepts, and +1 does
+ *     not overflow (errors are the handler's: it raises them).
+ * The effects, in the handler's order: lookup's ks.hits / ks.misses (when ks.read_cmd),
+ * then data[key] = value and ks.dirty += 1. Replies: the value or None (GET), protocol/reply.py
+ * OK (SET), the new int (INCR, which stores str(n), as the handler does). */
+
+enum { NATIVE_NONE, NATIVE_GET, NATIVE_SET, NATIVE_INCR, NATIVE_N };
+static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr"};
+static PyObject *native_handler[NATIVE_N];      /* the Python handler each one stands for */
+static unsigned long long native_runs[NATIVE_N], native_fallbacks[NATIVE_N];
+static PyTypeObject *Database_type;
+static PyObject *ok_reply;                      /* protocol/reply.py OK */
+
+#define NATIVE_FALLBACK 0                       /* run the Python handler */
+
+static inline int native_kind(PyObject *handler) {
+    for (int k = 1; k < NATIVE_N; k++)
+        if (handler == native_handler[k]) return k;
+    return NATIVE_NONE;
+}
+
+/* o.name += 1 */
+static int attr_incr(PyObject *o, PyObject *name) {
+    PyObject *v = PyObject_GetAttr(o, name);
+    if (v == NULL) return -1;
+    PyObject *sum = PyNumber_InPlaceAdd(v, one);
+    Py_DECREF(v);
+    if (sum == NULL) return -1;
+    int r = PyObject_SetAttr(o, name, sum);
+    Py_DECREF(sum);
+    return r;
+}
+
+typedef struct {
+    PyObject *db, *data, *ks;       /* new references */
+} Plain;
+
+static void plain_clear(Plain *p) { Py_CLEAR(p->db); Py_CLEAR(p->data); Py_CLEAR(p->ks); }
+
+/* The db-level preconditions for key (see above): 1 (p filled), 0 (fallback) or -1. */
+static int plain_db(PyObject *c, Py_ssize_t db_off, PyObject *key, Plain *p) {
+    p->db = p->data = p->ks = NULL;
+    if (!PyUnicode_CheckExact(key) || Database_type == NULL) return 0;
+    PyObject *db = get_slot(c, db_off, s_db);
+    if (db == NULL) return -1;
+    p->db = db;
+    if (Py_TYPE(db) != Database_type) return 0;
+    const Py_ssize_t *off = slots_of(&db_slots, Database_type, db_slot_names, DB_N);
+    PyObject *meta = NULL, *access = NULL, *expires = NULL;
+    int r = -1;
+    if (!(meta = get_slot(db, off[DB_meta], s_meta))) goto done;
+    if (!(access = get_slot(db, off[DB_access], s_access))) goto done;
+    if (!(expires = get_slot(db, off[DB_expires], s_expires))) goto done;
+    if (!(p->data = get_slot(db, off[DB_data], s_data))) goto done;
+    r = 0;
+    if (meta != Py_None || access != Py_None || !PyDict_CheckExact(expires) || !PyDict_CheckExact(p->data))
+        goto done;
+    if (PyDict_GET_SIZE(expires) && (r = PyDict_Contains(expires, key)) != 0) {
+        r = r < 0 ? -1 : 0;
+        goto done;
+    }
+    r = -1;
+    if (!(p->ks = get_slot(db, off[DB_ks], s_ks))) goto done;
+    if ((r = attr_true(p->ks, s_reading)) != 0 || (r = attr_true(p->ks, s_notify_mask)) != 0) {
+        r = r < 0 ? -1 : 0;
+        goto done;
+    }
+    r = 1;
+done:
+    Py_XDECREF(meta); Py_XDECREF(access); Py_XDECREF(expires);
+    return r;
+}
+
+/* A write of key is plain: Database.set would not call _track, strings.unmark has nothing to
+ * drop. 1, 0 or -1. */
+static int plain_write(Plain *p, PyObject *key) {
+    int r;
+    PyObject *ks = p->ks;
+    if ((r = attr_not_none(ks, s_dirty_keys)) != 0 || (r = attr_true(ks, s_watched)) != 0
+        || (r = attr_true(ks, s_blocked)) != 0 || (r = attr_not_none(ks, s_tracking)) != 0
+        || (r = attr_true(ks, s_key_indexes)) != 0)
+        return r < 0 ? -1 : 0;
+    PyObject *marks = PyObject_GetAttr(ks, s_encodings);
+    if (marks == NULL) return -1;
+    r = 1;
+    if (!PyDict_CheckExact(marks)) {
+        r = 0;
+    } else if (PyDict_GET_SIZE(marks)) {        /* unmark: marks.pop((id(db.data), key)) */
+        PyObject *id = PyLong_FromVoidPtr(p->data);
+        PyObject *mk = id == NULL ? NULL : PyTuple_Pack(2, id, key);
+        Py_XDECREF(id);
+        r = mk == NULL ? -1 : PyDict_Contains(marks, mk);
+        Py_XDECREF(mk);
+        r = r < 0 ? -1 : !r;
+    }
+    Py_DECREF(marks);
+    return r;
+}
+
+/* lookup's keyspace_hits / keyspace_misses */
+static int count_lookup(PyObject *ks, int found) {
+    int r = attr_true(ks, s_read_cmd);
+    if (r <= 0) return r;
+    return attr_incr(ks, found ? s_hits : s_misses);
+}
+
+/* util.parse_int: Redis's strict signed 64-bit form; 0 when it would raise */
+static int strict_ll(PyObject *s, long long *out) {
+    if (PyUnicode_READY(s) < 0) return -1;
+    if (!PyUnicode_IS_ASCII(s)) return 0;
+    const char *p = (const char *)PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i = p[0] == '-';
+    if (n == 0 || n > 20 || i == n) return 0;
+    if (p[i] == '0' && (n > 1)) return 0;       /* leading zeros, "-0" */
+    unsigned long long x = 0, lim = i ? 9223372036854775808ULL : 9223372036854775807ULL;
+    for (; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return 0;
+        unsigned d = p[i] - '0';
+        if (x > (lim - d) / 10) return 0;
+        x = x * 10 + d;
+    }
+    *out = p[0] == '-' ? (long long)(0ULL - x) : (long long)x;
+    return 1;
+}
+
+/* The command of kind for c: 1 with the reply in *reply, NATIVE_FALLBACK, or -1. */
+static int run_native(int kind, PyObject *c, Py_ssize_t db_off, PyObject *args, PyObject **reply) {
+    if (!PyList_CheckExact(args) || PyList_GET_SIZE(args) < 2) return NATIVE_FALLBACK;
+    if (kind == NATIVE_SET && PyList_GET_SIZE(args) != 3) return NATIVE_FALLBACK;
+    PyObject *key = PyList_GET_ITEM(args, 1);
+    Plain p;
+    int r = plain_db(c, db_off, key, &p);
+    if (r <= 0) goto done;
+    r = NATIVE_FALLBACK;
+    PyObject *v = PyDict_GetItemWithError(p.data, key);       /* borrowed */
+    if (v == NULL && PyErr_Occurred()) { r = -1; goto done; }
+    if (v != NULL && !PyUnicode_CheckExact(v)) goto done;
+    if (kind == NATIVE_GET) {
+        Py_XINCREF(v);
+        if (count_lookup(p.ks, v != NULL) < 0) { Py_XDECREF(v); r = -1; goto done; }
+        if (v == NULL) { Py_INCREF(Py_None); v = Py_None; }
+        *reply = v;
+        r = 1;
+        goto done;
+    }
+    PyObject *value, *result = NULL;
+    if (kind == NATIVE_SET) {
+        value = PyList_GET_ITEM(args, 2);
+        if (!PyUnicode_CheckExact(value)) goto done;
+        Py_INCREF(value);
+    } else {
+        long long n = 0;
+        if (v != NULL && (r = strict_ll(v, &n)) <= 0) goto done;   /* -1 or NATIVE_FALLBACK */
+        if (n == LLONG_MAX) { r = NATIVE_FALLBACK; goto done; }
+        char tmp[32];
+        int k = fmt_ll(tmp, n + 1);
+        if (!(value = PyUnicode_FromStringAndSize(tmp, k))) { r = -1; goto done; }
+        if (!(result = PyLong_FromLongLong(n + 1))) { Py_DECREF(value); r = -1; goto done; }
+    }
+    r = plain_write(&p, key);
+    if (r > 0 && kind == NATIVE_INCR && count_lookup(p.ks, v != NULL) < 0) r = -1;
+    if (r > 0 && PyDict_SetItem(p.data, key, value) < 0) r = -1;
+    if (r > 0 && attr_incr(p.ks, s_dirty) < 0) r = -1;
+    Py_DECREF(value);
+    if (r > 0) {
+        if (result == NULL) { Py_INCREF(ok_reply); result = ok_reply; }
+        *reply = result;
+    } else {
+        Py_XDECREF(result);
+    }
+done:
+    plain_clear(&p);
+    if (r == NATIVE_FALLBACK) native_fallbacks[kind]++;
+    else if (r > 0) native_runs[kind]++;
+    return r;
+}
+
+/* configure_native(Database, {name: handler}, OK): see NATIVE in engine/call.py */
+static PyObject *configure_native(PyObject *module, PyObject *args) {
+    PyObject *dbt, *handlers, *ok;
+    if (!PyArg_ParseTuple(args, "O!O!O:configure_native", &PyType_Type, &dbt, &PyDict_Type, &handlers, &ok))
+        return NULL;
+    for (int k = 1; k < NATIVE_N; k++) {
+        PyObject *h = PyDict_GetItemString(handlers, native_names[k]);     /* borrowed */
+        Py_XINCREF(h);
+        Py_XSETREF(native_handler[k], h);
+    }
+    Py_INCREF(dbt);
+    Py_XSETREF(Database_type, (PyTypeObject *)dbt);
+    Py_INCREF(ok);
+    Py_XSETREF(ok_reply, ok);
+    Py_RETURN_NONE;
+}
+
+/* native_stats() -> {name: (runs, fallbacks)}: how often each native command ran here */
+static PyObject *native_stats(PyObject *module, PyObject *unused) {
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    for (int k = 1; k < NATIVE_N; k++) {
+        PyObject *t = Py_BuildValue("(KK)", native_runs[k], native_fallbacks[k]);
+        if (t == NULL || PyDict_SetItemString(d, native_names[k], t) < 0) {
+            Py_XDECREF(t);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(t);
+    }
+    return d;
+}
+
 /* engine.run_batch(c, reqs) as in engine/call.py (comments there) */
 static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t nargs) {
     if (nargs != 3) {
@@ -581,8 +839,14 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                 if (r < 0) goto fail;
                 PyObject *handler = get_slot(cmd, cm[CM_handler], s_handler);
                 if (handler == NULL) goto fail;
-                PyObject *hargs[2] = {c, args};
-                reply = PyObject_Vectorcall(handler, hargs, 2, NULL);
+                int kind = native_kind(handler);
+                reply = NULL;
+                if (kind != NATIVE_NONE && run_native(kind, c, cx[CX_db], args, &reply) == NATIVE_FALLBACK)
+                    kind = NATIVE_NONE;             /* NULL reply with an error: as the handler's */
+                if (kind == NATIVE_NONE) {
+                    PyObject *hargs[2] = {c, args};
+                    reply = PyObject_Vectorcall(handler, hargs, 2, NULL);
+                }
                 Py_DECREF(handler);
                 if (reply == NULL && !(reply = handler_error(self, cmd, cm[CM_failed_calls], stats))) goto fail;
                 long long t1 = now_ns();
@@ -713,12 +977,19 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
         if (!stop) {
             PyObject *ob = get_slot(c, cx[CX_out_bytes], s_out_bytes);
             if (ob == NULL) goto fail;
-            PyObject *lim = PyLong_FromLongLong(out_chunk);
-            if (lim == NULL) { Py_DECREF(ob); goto fail; }
-            stop = PyObject_RichCompareBool(ob, lim, Py_GT);
-            Py_DECREF(ob);
-            Py_DECREF(lim);
-            if (stop < 0) goto fail;
+            if (PyLong_CheckExact(ob)) {      /* the usual int: compared without a new one */
+                int overflow;
+                long long v = PyLong_AsLongLongAndOverflow(ob, &overflow);
+                stop = overflow > 0 || (!overflow && v > out_chunk);
+                Py_DECREF(ob);
+            } else {
+                PyObject *lim = PyLong_FromLongLong(out_chunk);
+                if (lim == NULL) { Py_DECREF(ob); goto fail; }
+                stop = PyObject_RichCompareBool(ob, lim, Py_GT);
+                Py_DECREF(ob);
+                Py_DECREF(lim);
+                if (stop < 0) goto fail;
+            }
         }
         if (stop) break;
     }
@@ -791,6 +1062,31 @@ static Py_ssize_t canon_request(const char *s, Py_ssize_t pos, Py_ssize_t n, lon
     return p;
 }
 
+/* Command names repeat request after request: the first argument, when short, comes from a
+ * small cache of str objects (equal strs, one of them shared: its hash is kept), sparing a
+ * decode, a hash and a free per request. Indexed by length and first and last bytes. */
+#define NAME_CACHE 256
+#define NAME_MAX_LEN 24
+static PyObject *name_cache[NAME_CACHE];
+
+static PyObject *decode_arg(const char *p, long long len, int first) {
+    if (!first || len < 1 || len > NAME_MAX_LEN)
+        return PyUnicode_DecodeUTF8(p, len, "surrogateescape");
+    unsigned h = ((unsigned)len * 31u + (unsigned char)p[0] * 7u + (unsigned char)p[len - 1]) % NAME_CACHE;
+    PyObject *s = name_cache[h];
+    if (s != NULL && PyUnicode_GET_LENGTH(s) == len && memcmp(PyUnicode_DATA(s), p, len) == 0) {
+        Py_INCREF(s);
+        return s;
+    }
+    for (long long i = 0; i < len; i++)
+        if ((unsigned char)p[i] >= 0x80) return PyUnicode_DecodeUTF8(p, len, "surrogateescape");
+    s = PyUnicode_DecodeUTF8(p, len, "surrogateescape");      /* ASCII: one byte per char */
+    if (s == NULL) return NULL;
+    Py_INCREF(s);
+    Py_XSETREF(name_cache[h], s);
+    return s;
+}
+
 /* split_canonical(chunk, out[, start]) -> bytes taken from start: protocol/reader.py
  * _by_split(chunk[start:], out) (without ends), request for request, without the copy. */
 static PyObject *split_canonical(PyObject *module, PyObject *const *argv, Py_ssize_t nargs) {
@@ -828,7 +1124,7 @@ static PyObject *split_canonical(PyObject *module, PyObject *const *argv, Py_ssi
         for (k = 0; k < c; k++) {
             p = canon_number(s, p + 1, n, 18, &len);
             if (has_crlf(s + p, len)) break;
-            PyObject *a = PyUnicode_DecodeUTF8(s + p, len, "surrogateescape");
+            PyObject *a = decode_arg(s + p, len, k == 0);
             if (a == NULL) { Py_DECREF(req); goto error; }
             PyList_SET_ITEM(req, k, a);
             p += len + 2;
@@ -851,6 +1147,10 @@ static PyMethodDef methods[] = {
      "run_batch(engine, c, reqs) -> count: engine/call.py Engine.run_batch, compiled"},
     {"configure", configure, METH_VARARGS,
      "configure(RedisError, BlockOn, arity_error, OUT_CHUNK): what run_batch needs from the engine"},
+    {"configure_native", configure_native, METH_VARARGS,
+     "configure_native(Database, {name: handler}, OK): the handlers run_batch may run natively"},
+    {"native_stats", native_stats, METH_NOARGS,
+     "native_stats() -> {name: (native runs, fallbacks to the handler)}"},
     {"split_canonical", (PyCFunction)(void (*)(void))split_canonical, METH_FASTCALL,
      "split_canonical(chunk, out[, start]) -> bytes taken: protocol/reader.py _by_split, compiled"},
     {NULL, NULL, 0, NULL},
@@ -868,8 +1168,10 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     if (!(empty_bytes = PyBytes_FromStringAndSize("", 0))) return NULL;
 #define CTX_NAME(n) ctx_slot_names[CX_##n] = &s_##n;
 #define CMD_NAME(n) cmd_slot_names[CM_##n] = &s_##n;
+#define DB_NAME(n) db_slot_names[DB_##n] = &s_##n;
     CTX_SLOTS(CTX_NAME)
     CMD_SLOTS(CMD_NAME)
+    DB_SLOTS(DB_NAME)
     if (!(one = PyLong_FromLong(1))) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;

@@ -2,9 +2,11 @@
 package is installed with a C compiler) or the pure Python one, the reference.
 
 ``COMPILED`` is true when the extension imports and ``PICKLEDBD_PURE`` is unset, empty or
-``0``. Both paths run the same command handlers and give the same bytes; the compiled one
-only takes over the per-request loop (engine/call.py ``Engine.run_batch``) and the encoding
-of the common reply shapes (protocol/reply.py).
+``0``. Both paths give the same bytes and the same side effects; the compiled one takes over
+the per-request loop (engine/call.py ``Engine.run_batch``), the splitting of canonical
+requests (protocol/reader.py) and the encoding of the common reply shapes
+(protocol/reply.py), and runs GET, SET and INCR itself (engine/call.py ``NATIVE``) while
+their preconditions hold (documented in _speedups.c); otherwise their Python handlers run.
 """
 from __future__ import annotations
 
@@ -22,3 +24,4 @@ if COMPILED:
     Encoder = _speedups.Encoder           # Encoder(resp3, fallback): protocol/reply.py
     run_batch = _speedups.run_batch       # run_batch(engine, c, reqs): engine/call.py
     configure = _speedups.configure       # configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
+    configure_native = _speedups.configure_native   # (Database, {name: handler}, OK): NATIVE in call.py

@@ -21,8 +21,10 @@ from types import MethodType
 
 from .. import speedups
 from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, arity_error, unknown_command
+from ..keyspace.database import Database
+from ..protocol.reply import OK
 from .blocking import BlockOn
-from .command import CommandTable, resolve
+from .command import REGISTRY, CommandTable, resolve
 from .propagation import Propagation
 
 log = logging.getLogger("pickledbd")
@@ -35,6 +37,11 @@ _MULTI_RUN_NOW = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"
 _SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
                             "sunsubscribe", "ping", "quit", "reset"))
 
+
+# Commands the compiled run_batch runs itself while its preconditions hold (plain strings, no
+# expiry on the key, no events, tracking or access accounting: documented in _speedups.c),
+# and through their Python handler otherwise. The handlers remain the semantics.
+NATIVE = ("get", "set", "incr")
 
 if speedups.COMPILED:
     speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
@@ -67,6 +74,8 @@ class Engine:
         ks.mem.on_over = self._memory_over
         if speedups.COMPILED:       # the same loop in C (daemon/_speedups.c); this class's is the reference
             self.run_batch = MethodType(speedups.run_batch, self)
+            speedups.configure_native(Database, {name: REGISTRY[name].handler for name in NATIVE
+                                                 if name in REGISTRY}, OK)
 
     # ------------------------------------------------------------------ the hot path
     def run_batch(self, c, reqs: list) -> int:

@@ -1,0 +1,211 @@
+"""The native GET, SET and INCR of the compiled hot path (engine/call.py NATIVE, _speedups.c
+run_native) do what their Python handlers do: one request sequence, run through the hot path
+(run_batch) in a process with ``PICKLEDBD_PURE=1`` and in one on the compiled path, gives the
+same replies and the same side effects (INFO stats and commandstats, keyspace hits/misses,
+the dirty counter, propagation records, SLOWLOG, MONITOR lines, keyspace events, expiry,
+remembered encodings), RESP2 and RESP3, binary keys and values; every precondition of the
+native code is crossed on the way (the compiled process checks that both the native code
+and the fallback to the handler ran). A random GET/SET/INCR sequence gives the same results
+with the native commands on and off.
+
+Skipped when the extension is not built (a pure install).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+_speedups = pytest.importorskip("pickledbd.daemon._speedups",
+                                reason="the C extension is not built (pure install)")
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+
+INT_EDGES = ["0", "1", "-1", "9223372036854775806", "9223372036854775807", "-9223372036854775808",
+             "-9223372036854775807", "99999999999999999999", "-0", "+1", " 1", "1 ", "01", "-01", "1.0",
+             "", "-", "1e3", "\u0661", "١٢", "12345678901234567890", "-12345678901234567890",
+             "\udcff1", "0x10", "9" * 19, "-" + "9" * 19, "1" * 21]
+
+
+def sequence() -> list:
+    """(label, [requests]): every native precondition, met and not."""
+    seq = [("plain", [["GET", "k"], ["SET", "k", "v"], ["GET", "k"], ["INCR", "n"], ["INCR", "n"], ["GET", "n"],
+                      ["set", "K", "\udcff\x00\r\nbin"], ["get", "K"], ["Get", "\udcfe\udcffkey"],
+                      ["SET", "\udcfe\udcffkey", "é€"], ["GET", "\udcfe\udcffkey"], ["INCR", "\udcfe\udcffkey"],
+                      ["SET", "e", ""], ["GET", "e"], ["INCR", "e"], ["GET"], ["SET", "k"], ["INCR"],
+                      ["GET", "a", "b"], ["INCR", "a", "b"]])]
+    for v in INT_EDGES:
+        seq.append(("int " + repr(v), [["SET", "i", v], ["INCR", "i"], ["GET", "i"], ["INCR", "i"]]))
+    seq += [
+        ("wrongtype", [["LPUSH", "l", "x"], ["GET", "l"], ["INCR", "l"], ["SET", "l", "now a string"], ["GET", "l"],
+                       ["HSET", "h", "f", "1"], ["INCR", "h"], ["SADD", "s", "m"], ["GET", "s"]]),
+        ("options", [["SET", "o", "1", "NX"], ["SET", "o", "2", "XX"], ["SET", "o", "3", "GET"],
+                     ["SET", "o", "4", "KEEPTTL"], ["SET", "o", "5", "BOGUS"], ["GET", "o"], ["INCR", "o"]]),
+        ("expiry", [["SET", "x", "1", "PXAT", "99999999999999"], ["GET", "x"], ["INCR", "x"], ["PEXPIRETIME", "x"], ["SET", "x", "2"],
+                    ["PEXPIRETIME", "x"], ["SET", "y", "1", "PXAT", "1"], ["GET", "y"], ["SET", "y2", "5", "PXAT", "1"],
+                    ["INCR", "y2"], ["SET", "y3", "5", "PXAT", "1"], ["SET", "y3", "6"], ["GET", "y3"],
+                    ["EXPIREAT", "n", "99999999999"], ["INCR", "n"], ["EXPIRETIME", "n"], ["PERSIST", "n"], ["INCR", "n"]]),
+        ("encodings", [["SET", "enc", "ab"], ["APPEND", "enc", "c"], ["OBJECT", "ENCODING", "enc"],
+                       ["SET", "enc", "abc"], ["OBJECT", "ENCODING", "enc"], ["INCRBYFLOAT", "f", "1"],
+                       ["OBJECT", "ENCODING", "f"], ["INCR", "f"], ["OBJECT", "ENCODING", "f"], ["SET", "g", "7"],
+                       ["OBJECT", "ENCODING", "g"], ["INCR", "g"], ["OBJECT", "ENCODING", "g"],
+                       ["SET", "big", "x" * 50], ["OBJECT", "ENCODING", "big"], ["GET", "big"]]),
+        ("events on", [["CONFIG", "SET", "notify-keyspace-events", "KEA"], ["SET", "ev", "1"], ["INCR", "ev"],
+                       ["GET", "ev"], ["GET", "nokey"], ["SET", "new", "1"]]),
+        ("keymiss on", [["CONFIG", "SET", "notify-keyspace-events", "KEm"], ["GET", "nokey"], ["GET", "ev"]]),
+        ("events off", [["CONFIG", "SET", "notify-keyspace-events", ""], ["SET", "ev", "2"], ["INCR", "ev"]]),
+        ("other db", [["SELECT", "3"], ["SET", "k", "db3"], ["INCR", "c3"], ["GET", "k"], ["SWAPDB", "0", "3"],
+                      ["GET", "k"], ["INCR", "c3"], ["SELECT", "0"], ["GET", "k"], ["GET", "c3"]]),
+        ("lru", [["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"], ["CONFIG", "SET", "maxmemory", "100mb"],
+                 ["SET", "m1", "1"], ["GET", "m1"], ["INCR", "m1"], ["OBJECT", "IDLETIME", "m1"],
+                 ["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"], ["SET", "m2", "1"], ["GET", "m2"],
+                 ["INCR", "m2"], ["TYPE", "m2"], ["CONFIG", "SET", "maxmemory", "0"],
+                 ["CONFIG", "SET", "maxmemory-policy", "noeviction"], ["GET", "m1"], ["SET", "m3", "x"]]),
+        ("dbsize", [["SET", "d1", "1"], ["INCR", "d2"], ["DBSIZE"]]),
+    ]
+    return seq
+
+
+def _info(srv, c, section):
+    """INFO lines that do not hold times or sizes of this process."""
+    text = srv.request(c, "INFO", section).decode()
+    skip = ("usec", "time", "_sec", "mem", "rss", "uptime", "cow", "_ms", "instantaneous", "io_thread",
+            "total_net_input", "total_net_output", "rusage")
+    return [line for line in text.splitlines()[1:] if not any(s in line for s in skip)]
+
+
+def corpus() -> dict:
+    """Run the sequence here (on this process's path); what it did, for comparison."""
+    from pickledbd.daemon.inprocess import LocalServer
+
+    srv = LocalServer()
+    eng = srv.engine
+    records: list = []
+    eng.propagation.add_feed(records.append)
+    steps: list = []
+    admin = srv.client()
+    srv.batch(admin, [["CONFIG", "SET", "slowlog-log-slower-than", "0"],
+                      ["CONFIG", "SET", "slowlog-max-len", "100000"]])
+    events = srv.client(resp=3)
+    srv.batch(events, [["PSUBSCRIBE", "__key*__:*"]])
+    c2, c3 = srv.client(), srv.client(resp=3)
+    for label, reqs in sequence():
+        for c in (c2, c3):
+            steps.append((label, c.resp, srv.batch(c, [["FLUSHALL"], *reqs]), srv.take_output(events)))
+            steps.append((label, "dirty", srv.ks.dirty, srv.ks.hits, srv.ks.misses))
+    # WATCH by another client (ks.watched), a blocked client (ks.blocked), tracking, MONITOR
+    w = srv.client()
+    steps.append(("watch", srv.batch(w, [["WATCH", "wk"]]), srv.batch(c2, [["SET", "wk", "1"], ["INCR", "wk"]]),
+                  srv.batch(w, [["MULTI"], ["GET", "wk"], ["EXEC"]])))
+    b = srv.client()
+    steps.append(("blocked", srv.batch(b, [["BLPOP", "bq", "0"]]),
+                  srv.batch(c2, [["SET", "k", "1"], ["INCR", "k"], ["GET", "k"]])))
+    srv.batch(admin, [["CLIENT", "UNBLOCK", str(b.id)]])
+    steps.append(("unblocked", srv.take_output(b)))
+    t = srv.client(resp=3)
+    steps.append(("tracking", srv.batch(t, [["CLIENT", "TRACKING", "on"], ["GET", "tk"], ["GET", "tk2"]]),
+                  srv.batch(c2, [["SET", "tk", "1"], ["INCR", "tk2"], ["GET", "tk"]]), srv.take_output(t)))
+    mon = srv.client()
+    steps.append(("monitor", srv.batch(mon, [["MONITOR"]]),
+                  srv.batch(c2, [["SET", "mk", "\udcff"], ["INCR", "mc"], ["GET", "mk"]]),
+                  [line.split(b" ", 1)[1] for line in srv.take_output(mon).split(b"\r\n") if b" " in line]))
+    srv.batch(admin, [["CLIENT", "KILL", "ID", str(mon.id)]])
+    steps.append(("after monitor", srv.batch(c2, [["SET", "k", "2"], ["INCR", "k"], ["GET", "k"]])))
+    steps.append(("multi", srv.batch(c2, [["MULTI"], ["SET", "k", "3"], ["INCR", "k"], ["GET", "k"], ["EXEC"]])))
+
+    info = [_info(srv, admin, s) for s in ("stats", "commandstats", "errorstats", "keyspace", "persistence")]
+    slowlog = [(e[0], e[3], e[4], e[5]) for e in eng.stats.slowlog]
+    return {"steps": steps, "records": records, "info": info, "slowlog": slowlog,
+            "data": {db.index: dict(db.data) for db in srv.ks.dbs if db.data}}
+
+
+def run_corpus(pure: bool) -> dict:
+    env = dict(os.environ, PYTHONHASHSEED="1", PYTHONPATH=str(ROOT))
+    env.pop("PICKLEDBD_PURE", None)
+    if pure:
+        env["PICKLEDBD_PURE"] = "1"
+    proc = subprocess.run([sys.executable, __file__], env=env, cwd=ROOT, capture_output=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
+    result = pickle.loads(proc.stdout)
+    assert result.pop("hot_path") == ("pure" if pure else "compiled")
+    return result
+
+
+def test_native_commands_give_the_handlers_replies_and_effects():
+    compiled, pure = run_corpus(False), run_corpus(True)
+    native = compiled.pop("native")
+    assert pure.pop("native") is None
+    for name in ("get", "set", "incr"):
+        runs, fallbacks = native[name]
+        assert runs > 20 and fallbacks > 5, (name, native)
+    assert len(compiled["records"]) > 50 and len(compiled["slowlog"]) > 300
+    for key in ("info", "slowlog", "records", "data"):
+        assert compiled[key] == pure[key], key
+    assert len(compiled["steps"]) == len(pure["steps"])
+    for a, b in zip(compiled["steps"], pure["steps"]):
+        assert a == b
+
+
+# ------------------------------------------------------------------ random, natives on and off
+
+KEYS = ["a", "b", "\udcff"]
+VALUES = st.sampled_from(INT_EDGES + ["x", "\udcfe\x00", "é"])
+REQS = st.lists(st.one_of(
+    st.tuples(st.just("GET"), st.sampled_from(KEYS)),
+    st.tuples(st.just("INCR"), st.sampled_from(KEYS)),
+    st.tuples(st.just("SET"), st.sampled_from(KEYS), VALUES),
+    st.tuples(st.just("SET"), st.sampled_from(KEYS), VALUES, st.sampled_from(["PXAT", "KEEPTTL", "NX"]))
+    .map(lambda t: t if t[3] != "PXAT" else (*t, "99999999999999")),
+    st.tuples(st.just("LPUSH"), st.sampled_from(KEYS), st.just("v")),
+    st.tuples(st.just("APPEND"), st.sampled_from(KEYS), st.just("z")),
+    st.tuples(st.just("DEL"), st.sampled_from(KEYS)),
+), max_size=40)
+
+
+def _run_random(reqs, native: bool):
+    from pickledbd.daemon import speedups
+    from pickledbd.daemon.engine import call
+    from pickledbd.daemon.engine.command import REGISTRY
+    from pickledbd.daemon.inprocess import LocalServer
+    from pickledbd.daemon.keyspace import Database
+    from pickledbd.daemon.protocol.reply import OK
+
+    srv = LocalServer()
+    handlers = {n: REGISTRY[n].handler for n in call.NATIVE} if native else {}
+    speedups.configure_native(Database, handlers, OK)
+    try:
+        records: list = []
+        srv.engine.propagation.add_feed(records.append)
+        c = srv.client()
+        out = srv.batch(c, [list(r) for r in reqs])
+        info = srv.batch(c, [["INFO", "stats"], ["INFO", "commandstats"]])
+        keep = (b"keyspace_", b"total_commands", b"total_error", b"expired_keys", b"cmdstat_")
+        info = [b",".join(f for f in line.split(b",") if b"usec" not in f) for line in info.split(b"\r\n")
+                if line.startswith(keep)]
+        return out, info, records, dict(srv.ks.dbs[0].data), srv.ks.dirty, srv.ks.hits, srv.ks.misses
+    finally:
+        speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE}, OK)
+
+
+@pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
+@settings(max_examples=150, deadline=None)
+@given(REQS)
+def test_random_sequences_are_the_same_with_natives_on_and_off(reqs):
+    assert _run_random(reqs, True) == _run_random(reqs, False)
+
+
+if __name__ == "__main__":           # one corpus run on this process's path (see run_corpus)
+    sys.path.insert(0, str(TESTS))
+    from pickledbd.daemon import speedups
+
+    result = corpus()
+    result["hot_path"] = speedups.HOT_PATH
+    result["native"] = _speedups.native_stats() if speedups.COMPILED else None
+    sys.stdout.buffer.write(pickle.dumps(result))
