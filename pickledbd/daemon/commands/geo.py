@@ -20,7 +20,7 @@ from ..errors import RedisError
 from ..keyspace import MISSING, WRONGTYPE, events
 from ..keyspace import geohash as gh
 from ..keyspace.pqsort import pqsort
-from ..keyspace.zset import ZSet, unkey
+from ..keyspace.zset import ZSet
 from ..engine.command import command
 from .sets import store_result
 from .util import SYNTAX, parse_int
@@ -131,16 +131,14 @@ def geoadd(c, args):
         added = 0
         if zs is MISSING:
             zs = ZSet()
-            zs.add(member, score)
+            zs.put(member, score)
             db.set(key, zs)
             added = 1
         else:
-            old = zs.scores.get(member)
-            if old == score:
+            added = zs.put(member, score)
+            if added < 0:
                 return 0                # nothing changed: no event, nothing propagated
-            zs.add(member, score)
             db.modified(key)
-            added = old is None
         if c.ks.notify_mask & ZSET_EVENTS:
             db.notify(ZSET_EVENTS, "zadd", key)
         c.propagate_as(["zadd", key, str(bits), member])
@@ -173,10 +171,10 @@ def geoadd(c, args):
 @command("geopos")
 def geopos(c, args):
     z = _geoset(c, args[1])
-    scores = {} if z is MISSING else z.scores
+    score = z.getter() if z is not MISSING else (lambda m: None)
     out = []
     for m in args[2:]:
-        s = scores.get(m)
+        s = score(m)
         if s is None:
             out.append(None if c.resp == 3 else b"*-1\r\n")
         else:
@@ -195,7 +193,8 @@ def geodist(c, args):
     z = _geoset(c, args[1])
     if z is MISSING:
         return None
-    s1, s2 = z.scores.get(args[2]), z.scores.get(args[3])
+    score = z.getter()
+    s1, s2 = score(args[2]), score(args[3])
     if s1 is None or s2 is None:
         return None
     a, b = gh.decode_score(s1), gh.decode_score(s2)
@@ -205,10 +204,10 @@ def geodist(c, args):
 @command("geohash")
 def geohash(c, args):
     z = _geoset(c, args[1])
-    scores = {} if z is MISSING else z.scores
+    score = z.getter() if z is not MISSING else (lambda m: None)
     out = []
     for m in args[2:]:
-        s = scores.get(m)
+        s = score(m)
         out.append(None if s is None else gh.standard_geohash(s))
     return out
 
@@ -225,7 +224,7 @@ class Shape:
 
 
 def _member_pos(z, member):
-    s = z.scores.get(member)
+    s = z.score(member)
     if s is None:
         raise MEMBER_ERR
     return gh.decode_score(s)
@@ -247,14 +246,13 @@ def _points(z, shape: Shape, limit: int):
                                   math.sqrt(half_w + half_h) * conv)
     found = []
     append = found.append
-    order = z.order
     decode, distance = gh.decode_score, gh.distance
     circle = shape.kind == gh.CIRCULAR
     for lo, hi in ranges:
         i, j = z.score_bounds(lo, False, hi, True)
         if i == j:
             continue
-        for score, key in order.islice(i, j):
+        for member, score in z.iter_range(i, j):
             lon, lat = decode(score)
             if circle:
                 d = distance(cx, cy, lon, lat)
@@ -264,7 +262,7 @@ def _points(z, shape: Shape, limit: int):
                 d = gh.within_rectangle(w_m, h_m, cx, cy, lon, lat)
                 if d is None:
                     continue
-            append([d, lon, lat, score, key if key.isascii() else unkey(key)])
+            append([d, lon, lat, score, member])
             if limit and len(found) >= limit:
                 return found
     return found

@@ -1,4 +1,5 @@
-"""Sorted set commands. The value is a ``pickledbd.zset.ZSet`` (dict + SortedList).
+"""Sorted set commands. The value is a ``keyspace.zset.ZSet`` (compact list + array while
+small, dict + SortedList once big).
 
 Scores are parsed and printed as Redis 7.0 does: strict ``strtod`` for scores, weights and
 increments ("ERR value is not a valid float"; overflow/underflow rejected, hex accepted),
@@ -20,7 +21,7 @@ from ..engine.blocking import BlockOn, parse_timeout
 from ..keyspace import MISSING, WRONGTYPE, events
 from ..errors import RedisError
 from ..protocol.reply import NULL_ARRAY, format_double
-from ..keyspace.zset import ZSet, mkey, unkey
+from ..keyspace.zset import ZSet, mkey
 from ..engine.command import command
 from ..keyspace.scan import hash_order, hash_scan, new_tag, sample_chunks
 from .keys import CHUNK, chunked_array
@@ -207,29 +208,32 @@ def _zadd_generic(c, args, incr: bool):
         zs = ZSet()
         created = True
     added = updated = processed = 0
-    current = zs.scores
+    d = zs.big_scores       # zs.getter(), inline (a big set's dict.get)
+    get = zs.score if d is None else d.get
     newscore = None
     if len(scores) >= 32 and not (nx or xx or gt or lt or incr):
         # bulk path: updates one by one, new members sorted in at once
         fresh: dict = {}
         for k, score in enumerate(scores):
             member = args[i + 2 * k + 1]
-            cur = current.get(member)
+            cur = get(member)
             if cur is None:
                 old = fresh.get(member)
                 if old is None:
                     added += 1
                 elif old != score:
                     updated += 1
+                else:
+                    continue        # an equal score keeps the first one's sign (-0 / 0)
                 fresh[member] = score
             elif score != cur:
-                zs.add(member, score)
+                zs.put(member, score)
                 updated += 1
         zs.add_new(fresh)
         scores = ()
     for k, score in enumerate(scores):
         member = args[i + 2 * k + 1]
-        cur = current.get(member)
+        cur = get(member)
         if cur is not None:
             if nx:
                 continue
@@ -244,12 +248,12 @@ def _zadd_generic(c, args, incr: bool):
             processed += 1
             newscore = score
             if score != cur:
-                zs.add(member, score)
+                zs.put(member, score)
                 updated += 1
         else:
             if xx:
                 continue
-            zs.add(member, score)
+            zs.put(member, score)
             added += 1
             processed += 1
             newscore = score
@@ -288,21 +292,15 @@ def zadd(c, args):
     zs = db.lookup(key)         # db.lookup_type, inline
     if zs is MISSING:
         zs = ZSet()
-        zs.add(member, score)
+        zs.put(member, score)
         db.set(key, zs)
         added = 1
     else:
         if type(zs) is not ZSet:
             raise WRONGTYPE
-        cur = zs.scores.get(member)
-        if cur is None:
-            zs.add(member, score)
-            added = 1
-        elif score != cur:
-            zs.add(member, score)
-            added = 0
-        else:
-            return 0
+        added = zs.put(member, score)
+        if added < 0:
+            return 0            # unchanged: no event, nothing propagated
         db.modified(key)
     if c.ks.notify_mask & ZSET_EVENTS:
         db.notify(ZSET_EVENTS, "zadd", key)
@@ -320,7 +318,8 @@ def zscore(c, args):
     zs = _zset(c, args[1])
     if zs is MISSING:
         return None
-    return zs.scores.get(args[2])
+    d = zs.big_scores           # a big set's dict: no method call (zs.score does the same)
+    return zs.score(args[2]) if d is None else d.get(args[2])
 
 
 @command("zmscore")
@@ -328,7 +327,8 @@ def zmscore(c, args):
     zs = _zset(c, args[1])
     if zs is MISSING:
         return [None] * (len(args) - 2)
-    get = zs.scores.get
+    d = zs.big_scores
+    get = zs.score if d is None else d.get
     return [get(m) for m in args[2:]]
 
 
@@ -376,7 +376,7 @@ def _rank(c, args, reverse):
     if reverse:
         r = len(zs) - 1 - r
     if withscore:
-        return [r, zs.scores[args[2]]]
+        return [r, zs.score(args[2])]
     return r
 
 
@@ -706,13 +706,13 @@ def zrandmember(c, args):
         if zs is MISSING or count == 0:
             return []
         size = len(zs)
-        order, scores, ranks = zs.order, zs.scores, range(size)
+        scores, ranks, at = zs.score_dict(), range(size), zs.at
 
         def picks(k):
-            return [unkey(order[i][1]) for i in random.choices(ranks, k=k)]
+            return [at(i)[0] for i in random.choices(ranks, k=k)]
 
         if count >= size:
-            chunks = sample_chunks((unkey(k) for _, k in order), size, size, None, CHUNK)
+            chunks = sample_chunks(zs.ranked_members(), size, size, None, CHUNK)
         else:
             chunks = sample_chunks(scores, size, count, picks, CHUNK)
         total = size if count >= size else abs(count)
@@ -736,14 +736,17 @@ UNION, INTER, DIFF = 0, 1, 2
 
 def _source_items(src):
     if type(src) is ZSet:
-        return src.scores.items()
+        return src.pairs()
     return ((m, 1.0) for m in src)
 
 
-def _source_score(src, member):
+def _score_getter(src):
+    """``member -> score or None`` of a source (a set's members score 1); None: no key."""
+    if src is None:
+        return None
     if type(src) is ZSet:
-        return src.scores.get(member)
-    return 1.0 if member in src else None
+        return src.getter()
+    return lambda member: 1.0 if member in src else None
 
 
 def _aggregate(target, val, agg):
@@ -813,16 +816,16 @@ def _setop(c, args, idx, op, store, card_only=False):
         pairs = sorted(zip(srcs, weights), key=lambda p: 0 if p[0] is None else len(p[0]))
         first, w0 = pairs[0]
         if first:
-            rest = pairs[1:]
+            rest = [(_score_getter(src), w) for src, w in pairs[1:]]
             card = 0
             for m, s in _source_items(first):
                 score = w0 * s
                 if score != score:
                     score = 0.0
-                for src, w in rest:
-                    if src is None:
+                for get, w in rest:
+                    if get is None:
                         break
-                    v = _source_score(src, m)
+                    v = get(m)
                     if v is None:
                         break
                     score = _aggregate(score, v * w, agg)
@@ -913,10 +916,13 @@ def zscan(c, args):
         return ["0", []]
     count, match, _ = scan_options(args, 3)
     small = not zs.big
-    scores = zs.scores
     if small:
-        nxt, found = 0, [m for m, _ in zs.items()]
-    elif len(zs) <= count:
+        found = zs.items()
+        if match is not None:
+            found = [(m, s) for m, s in found if match(m)]
+        return ["0", [x for m, s in found for x in (m, scan_score(s, True))]]
+    scores = zs.score_dict()
+    if len(zs) <= count:
         nxt, found = 0, list(scores)
     else:
         if zs.scan_snapshot is None or len(zs.scan_snapshot[0]) < len(zs):
