@@ -33,6 +33,8 @@ def plain_default(obj: Any) -> Any:
     Sets and sorted sets raise, so the caller falls back to the slow path that tags them."""
     if type(obj) is deque:
         return list(obj)
+    if is_hash(obj):
+        return obj.hash_dict()
     if is_zset(obj) or is_stream(obj) or isinstance(obj, (set, frozenset)):
         raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
     for base in (dict, list, tuple, str, int, float):
@@ -45,6 +47,12 @@ def plain_default(obj: Any) -> Any:
 
 def is_zset(obj: Any) -> bool:
     return isinstance(obj, ScoreDict) or callable(getattr(type(obj), "score_dict", None))
+
+
+def is_hash(obj: Any) -> bool:
+    """A hash in another form than a dict: any object with ``hash_dict()`` (the daemon's
+    packed small hashes), saved exactly as that dict."""
+    return callable(getattr(type(obj), "hash_dict", None))
 
 
 def is_stream(obj: Any) -> bool:
@@ -176,6 +184,8 @@ def contains_binary(value: Any) -> bool:
         return any(is_binary_str(m) for m in value.score_dict())
     if is_stream(value):
         return contains_binary(dict(stream_out(value)))
+    if is_hash(value):
+        value = value.hash_dict()
     if isinstance(value, dict):
         return any((isinstance(k, str) and is_binary_str(k)) or contains_binary(v)
                    for k, v in value.items())
@@ -213,6 +223,8 @@ def binary_value(value: Any) -> tuple[str, Any]:
         return "zset", [[_item_out(m), score_out(s)] for m, s in value.score_dict().items()]
     if is_stream(value):
         return "stream", _map_stream(stream_out(value), b64e)
+    if is_hash(value):
+        value = value.hash_dict()
     if isinstance(value, dict):
         return "hash", [[b64e(str(f)), _item_out(v)] for f, v in value.items()]
     if isinstance(value, (list, tuple, deque)):

@@ -19,6 +19,7 @@ from ..engine.command import command
 from ..errors import SYNTAX, RedisError, formatted
 from ..keyspace import MISSING, events, now_ms
 from ..keyspace.evict import lfu_minutes
+from ..keyspace.smallhash import pack as pack_hash
 from ..keyspace.stream import Stream
 from ..protocol.reply import OK, Status
 from .util import parse_int
@@ -86,6 +87,9 @@ def restore(c, args):
     if ttl < 0:
         raise BAD_TTL
     value = c.persistence.decode_dump(_bytes(args[3]))
+    if type(value) is dict:                   # a small hash loads as a listpack (rdbLoadObject)
+        conf = c.config.values
+        value = pack_hash(value, conf["hash-max-listpack-entries"], conf["hash-max-listpack-value"])
     if type(value) is Stream:                 # later XADDs fill nodes as configured
         conf = c.config.values
         value.node_max_entries = conf.get("stream-node-max-entries", 100)

@@ -13,6 +13,7 @@ from ..globmatch import matcher
 from ..keyspace import MISSING, STRING_TYPES, TYPE_NAMES, as_str, byte_len, events, now_ms
 from ..errors import RedisError, formatted
 from ..protocol.reply import OK, Status
+from ..keyspace.smallhash import SmallHash
 from ..keyspace.stream import Stream
 from ..keyspace.zset import ZSet
 from . import strings as _strings
@@ -46,6 +47,8 @@ def copy_value(v):
     t = type(v)
     if t is dict:
         return dict(v)
+    if t is SmallHash:          # stays packed, as Redis's COPY keeps a listpack
+        return v.copy()
     if t is deque:
         return deque(v)
     if t is set:
@@ -432,14 +435,10 @@ def object_encoding(db, key: str, v, cfg: dict) -> str:
         return _string_encoding(db, key, v)
     if t is deque or t is list:
         return "quicklist"
-    if t is dict:
-        if len(v) > cfg.get("hash-max-listpack-entries", 128):
-            return "hashtable"
-        limit = cfg.get("hash-max-listpack-value", 64)
-        for f, x in v.items():
-            if byte_len(f) > limit or byte_len(x if type(x) is str else as_str(x)) > limit:
-                return "hashtable"
+    if t is SmallHash:          # the commands convert a hash past the limits, once (hashes.py)
         return "listpack"
+    if t is dict:
+        return "hashtable"
     if t is set:
         if len(v) > cfg.get("set-max-intset-entries", 512):
             return "hashtable"
@@ -456,7 +455,7 @@ def object_encoding(db, key: str, v, cfg: dict) -> str:
         if len(v) > cfg.get("zset-max-listpack-entries", 128):
             return "skiplist"
         limit = cfg.get("zset-max-listpack-value", 64)
-        for m in v.scores:
+        for m in v.members():
             if byte_len(m) > limit:
                 return "skiplist"
         return "listpack"

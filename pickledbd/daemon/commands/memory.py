@@ -23,6 +23,7 @@ from ..errors import RedisError
 from ..keyspace import MISSING
 from ..keyspace.database import STRING_TYPES, as_str
 from ..keyspace.evict import BASE_MEMORY
+from ..keyspace.smallhash import SmallHash
 from ..keyspace.zset import ZSet
 from ..protocol.reply import OK, Verbatim
 from .keys import object_encoding
@@ -146,7 +147,7 @@ def value_size(db, key: str, v, cfg: dict, samples: int) -> int:
     if t is deque or t is list:
         return int(_quicklist_size(v, samples, cfg.get("list-max-listpack-size", -2)))
     n = len(v)
-    if t is dict:
+    if t is dict or t is SmallHash:
         if enc == "listpack":
             return ROBJ + je(LP_HEADER + sum(lp_entry(f) + lp_entry(x if type(x) is str else as_str(x))
                                              for f, x in v.items()))
@@ -162,11 +163,10 @@ def value_size(db, key: str, v, cfg: dict, samples: int) -> int:
         return int(ROBJ + DICT + _slots(n) * 8 + _sampled(v, n, samples,
                                                           lambda m: sds_size(_blen(m)) + DICT_ENTRY))
     if t is ZSet:
-        scores = v.scores
         if enc == "listpack":
-            return ROBJ + je(LP_HEADER + sum(lp_entry(m) + lp_entry(_score_text(s)) for m, s in scores.items()))
+            return ROBJ + je(LP_HEADER + sum(lp_entry(m) + lp_entry(_score_text(s)) for m, s in v.pairs()))
         return int(ROBJ + ZSET_FIXED + DICT + _slots(n) * 8 + _sampled(
-            scores, n, samples, lambda m: sds_size(_blen(m)) + DICT_ENTRY + ZSL_NODE))
+            v.members(), n, samples, lambda m: sds_size(_blen(m)) + DICT_ENTRY + ZSL_NODE))
     if hasattr(v, "nodes") and hasattr(v, "groups"):
         return _stream_size(v, samples)
     sizer = getattr(v, "memory_usage", None)     # other value types may size themselves

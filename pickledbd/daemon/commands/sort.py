@@ -23,6 +23,7 @@ from ..errors import WRONGTYPE, RedisError
 from ..keyspace import MISSING, events
 from ..keyspace.database import STRING_TYPES, as_str, to_bytes
 from ..keyspace.pqsort import pqsort
+from ..keyspace.smallhash import SmallHash
 from ..keyspace.zset import ZSet
 from .sets import store_result
 from .util import SYNTAX, parse_int
@@ -140,7 +141,7 @@ def _lookup_by_pattern(db, pattern: str, subst: str):
     if v is MISSING:
         return None
     if field is not None:
-        if type(v) is not dict:
+        if type(v) is not dict and type(v) is not SmallHash:
             return None
         x = v.get(field)
         return None if x is None else (x if type(x) is str else as_str(x))
@@ -200,7 +201,7 @@ def _sort(c, args, readonly: bool):
         elif t is not deque and t is not set and t is not ZSet:
             raise WRONGTYPE
     if type(val) is ZSet:
-        val.big = True      # zsetConvert(SKIPLIST): SORT converts a sorted set for good
+        val.to_skiplist()   # zsetConvert(SKIPLIST): SORT converts a sorted set for good
     is_set = type(val) is set
     if dontsort and is_set and (store is not None or c.kind == "lua"):
         # a set's own order is not the same on a replica or in a script: sort it
@@ -220,7 +221,7 @@ def _sort(c, args, readonly: bool):
         elems = _range_in_order(val, start, end, desc)
         start, end = 0, len(elems) - 1
     else:
-        elems = list(val) if type(val) is not ZSet else list(val.scores)
+        elems = list(val) if type(val) is not ZSet else list(val.members())
         if not dontsort:
             limited = start != 0 or end != len(elems) - 1
             elems = _sorted(db, elems, by, alpha, desc, store is not None, limited, start, end)

@@ -22,6 +22,7 @@ from ..errors import WRONGTYPE
 from . import events
 from .evict import Memory
 from ...storage.state import StreamDict
+from .smallhash import LISTPACK_ENTRIES, LISTPACK_VALUE, SmallHash, pack as pack_hash
 from .stream import Stream
 from .zset import ZSet
 
@@ -29,7 +30,7 @@ MISSING = object()
 
 TYPE_NAMES = {
     str: "string", int: "string", float: "string", bool: "string", type(None): "string",
-    dict: "hash", deque: "list", list: "list", set: "set", ZSet: "zset", Stream: "stream",
+    dict: "hash", SmallHash: "hash", deque: "list", list: "list", set: "set", ZSet: "zset", Stream: "stream",
 }
 STRING_TYPES = (str, int, float, bool, type(None))
 
@@ -345,6 +346,8 @@ class Keyspace:
         self.key_indexes = self.scans.indexes   # db index -> SCAN's key index, kept in step
         self.key_touched = key_touched          # by this hook (scan.py) while it exists
         self.encodings: dict = {}      # remembered OBJECT ENCODING of some strings (strings.py)
+        self.hash_limits = (LISTPACK_ENTRIES, LISTPACK_VALUE)   # hash-max-listpack-*, kept by
+        #                                the config (Memory.configure) for hashes loaded from a file
         # Signals to the layers above, set when the server is wired:
         self.notify_mask = 0           # notify-keyspace-events classes (events.*)
         self.notify_sink = None        # fn(cls, event, key, db index): publish the event
@@ -375,7 +378,7 @@ class Keyspace:
             if i >= len(self.dbs):
                 raise ValueError("the data file holds database %d but only %d databases are configured"
                                  % (i, len(self.dbs)))
-            self.dbs[i].data = _typed(data)
+            self.dbs[i].data = _typed(data, self.hash_limits)
             self.dbs[i].expires = dict(state.expires.get(i, {}))
         self.rebuild_expiry_heap()
         self.mem.loaded()
@@ -420,13 +423,16 @@ class Keyspace:
         self.expiry_heap = heap
 
 
-def _typed(data: dict) -> dict:
-    """Give lists their daemon form (a deque: O(1) at both ends). List items and set members
-    the library stored as other JSON (numbers, true, null, objects) become their JSON text:
+def _typed(data: dict, hash_limits: tuple) -> dict:
+    """Give lists their daemon form (a deque: O(1) at both ends) and small hashes theirs (a
+    SmallHash, when all str and within ``hash_limits``). List items and set members the
+    library stored as other JSON (numbers, true, null, objects) become their JSON text:
     Redis elements are strings. Everything else is used as loaded."""
     for key, value in data.items():
         t = type(value)
-        if t is list:
+        if t is dict:
+            data[key] = pack_hash(value, *hash_limits)
+        elif t is list:
             data[key] = deque(v if type(v) is str else as_str(v) for v in value)
         elif t is set and not all(type(m) is str for m in value):
             data[key] = {m if type(m) is str else as_str(m) for m in value}

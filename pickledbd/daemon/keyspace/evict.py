@@ -21,6 +21,7 @@ from collections import deque
 from itertools import islice
 from sys import getsizeof
 
+from .smallhash import SmallHash
 from .stream import Stream
 
 POLICIES = ("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -96,6 +97,8 @@ def element_average(v) -> float:
         if n > half:
             items += [(k, v[k]) for k in islice(reversed(v), half)]
         return sum(str_size(k) + _size(x) for k, x in items) / len(items)
+    if t is SmallHash:          # packed in one string: its share of it
+        return (v.nbytes() - 48) / n
     if t is deque or t is list:
         sample = [v[i] for i in range(min(n, half))] + [v[-1 - i] for i in range(min(max(n - half, 0), half))]
         return sum(_size(x) for x in sample) / len(sample)
@@ -107,9 +110,12 @@ def element_average(v) -> float:
         # and their strings (groups and PELs are not counted)
         sample = list(islice(iter(v.entries.values()), ELEMENT_SAMPLE))
         return 52 + sum(40 + 8 * len(f) + sum(_size(x) for x in f) for f in sample) / len(sample)
-    # ZSet: the member, its float, the ordered list's (score, key) tuple, and for a
-    # non-ASCII member its byte-order key (zset.mkey)
-    sample = list(islice(iter(v.scores), ELEMENT_SAMPLE))
+    # ZSet, big: the member, its float, the ordered list's (score, key) tuple, and for a
+    # non-ASCII member its byte-order key (zset.mkey); small: the member and 17 bytes of list,
+    # array and hash-byte slots, less the 58 slot bytes container_size counts for a ZSet
+    sample = list(islice(v.members(), ELEMENT_SAMPLE))
+    if not v.big:
+        return sum(_size(m) for m in sample) / max(len(sample), 1) - 41
     return 80 + sum(_size(m) * (1 if m.isascii() else 2) for m in sample) / max(len(sample), 1)
 
 
@@ -120,7 +126,7 @@ def _size(x) -> int:
 # the containers' own slots, by formula (sys.getsizeof costs ~200 ns): a dict ~50 bytes per
 # entry (entry + index at 2/3 load), a set ~30 (16-byte slots at 60% load), a deque 8, a
 # ZSet its scores dict plus the ordered list's slots: type -> (bytes per element, fixed)
-_SLOTS = {dict: (50, 64), set: (30, 200), deque: (8, 600), list: (8, 600), Stream: (58, 600)}
+_SLOTS = {dict: (50, 64), SmallHash: (0, 48), set: (30, 200), deque: (8, 600), list: (8, 600), Stream: (58, 600)}
 
 
 def container_size(v) -> int:
@@ -202,7 +208,7 @@ class DbMeta:
         doubled; lists look at their newest ends at once)."""
         rec = self.sizes.get(key)
         if rec is None:
-            if type(v) in (dict, set, deque, list) or hasattr(v, "scores"):
+            if type(v) in (dict, SmallHash, set, deque, list) or hasattr(v, "score_dict"):
                 self.add(self.value_size(key, v))    # a collection we had not seen (defensive)
             return
         n = len(v)
@@ -259,6 +265,7 @@ class Memory:
 
     # ---- configuration
     def configure(self, values) -> None:
+        self.ks.hash_limits = (values["hash-max-listpack-entries"], values["hash-max-listpack-value"])
         conf = (values["maxmemory"], values["maxmemory-policy"], values["maxmemory-samples"],
                 values["lfu-log-factor"], values["lfu-decay-time"])
         if conf == self._config:

@@ -40,6 +40,7 @@ from functools import lru_cache
 
 import orjson
 
+from ..keyspace.smallhash import SmallHash
 from ..keyspace.stream import SEQ_MASK, Stream
 
 RDB_VERSION = 10
@@ -113,7 +114,7 @@ def encode_value(value) -> tuple[int, bytes]:
         for m, s in zs.items():
             parts += (_str(m), _DOUBLE(s))
         return TYPE_ZSET_2, b"".join(parts)
-    if isinstance(value, dict):
+    if isinstance(value, (dict, SmallHash)):
         h = {_bytes(f): _bytes(v) for f, v in value.items()}
         parts = [_len(len(h))]
         for f, v in h.items():

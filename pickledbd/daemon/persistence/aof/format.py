@@ -13,6 +13,7 @@ from collections import deque
 
 import orjson
 
+from ...keyspace.smallhash import SmallHash
 from ...keyspace.stream import SEQ_MASK, Stream, byte_order
 
 ITEMS_PER_CMD = 64                     # AOF_REWRITE_ITEMS_PER_CMD
@@ -149,7 +150,7 @@ def write_value(out: _Out, key: bytes, value) -> bool:
             items += (_bulk(_score(sc)), _bulk(_b(m)))
         _batched(out, b"ZADD", key, items, 2)
         return bool(items)
-    if isinstance(value, dict):
+    if isinstance(value, (dict, SmallHash)):
         items = []
         for f, v in value.items():
             items += (_bulk(_b(f)), _bulk(_b(v)))
