@@ -5,14 +5,15 @@
  * order, with the same effects.
  *
  * Encoder(resp3, fallback): protocol/reply.py's encode2/encode3 for the common reply shapes
- * (bytes, str, int, None, lists/tuples of them, nested); every other type (checked by exact
- * type: Status, SetReply, Push, float, bool, dict, RedisError, ...) goes to ``fallback``, the
+ * (bytes, str, int, float, None, lists/tuples of them, nested); every other type (checked by exact
+ * type: Status, SetReply, Push, bool, dict, RedisError, ...) goes to ``fallback``, the
  * Python encoder, so the bytes are the same.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <time.h>
 #include <string.h>
+#include <math.h>
 #include <stddef.h>
 #include <limits.h>
 #include <structmember.h>
@@ -213,8 +214,38 @@ static int buf_array(Buf *b, Encoder *enc, PyObject *v) {
     return rc;
 }
 
+/* a float as protocol/reply.py's enc_float: format_double's text (inf/-inf; integral values
+ * under 1e17 as digits, -0 kept; else %.17g by Python's own formatter), as a RESP3 double or
+ * a RESP2 bulk string; NaN (never a Redis score) goes to the fallback */
+static int buf_double(Buf *b, Encoder *enc, PyObject *v) {
+    double x = PyFloat_AS_DOUBLE(v);
+    char tmp[40];
+    const char *text = tmp;
+    char *owned = NULL;
+    int k;
+    if (isnan(x)) return buf_fallback(b, enc, v);
+    if (isinf(x)) {
+        text = x > 0 ? "inf" : "-inf";
+        k = x > 0 ? 3 : 4;
+    } else if (fabs(x) < 1e17 && x == (double)(long long)x) {
+        if (x == 0 && signbit(x)) { text = "-0"; k = 2; }
+        else k = fmt_ll(tmp, (long long)x);
+    } else {
+        owned = PyOS_double_to_string(x, 'g', 17, 0, NULL);
+        if (owned == NULL) return -1;
+        text = owned;
+        k = (int)strlen(owned);
+    }
+    int rc = enc->resp3 ? buf_add(b, ",", 1) : buf_header(b, '$', k);
+    if (rc == 0) rc = buf_add(b, text, k);
+    if (rc == 0) rc = buf_add(b, "\r\n", 2);
+    if (owned != NULL) PyMem_Free(owned);
+    return rc;
+}
+
 static int buf_value(Buf *b, Encoder *enc, PyObject *v) {
     PyTypeObject *t = Py_TYPE(v);
+    if (t == &PyFloat_Type) return buf_double(b, enc, v);
     if (t == &PyUnicode_Type) return buf_bulk(b, v);
     if (t == &PyBytes_Type) return buf_add(b, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v));
     if (t == &PyLong_Type) return buf_int(b, v);
@@ -230,9 +261,9 @@ static PyObject *encode_value(Encoder *enc, PyObject *v) {
     if (t == &PyLong_Type) return int_bytes(v);
     if (v == Py_None)
         return enc->resp3 ? PyBytes_FromStringAndSize("_\r\n", 3) : PyBytes_FromStringAndSize("$-1\r\n", 5);
-    if (t == &PyList_Type || t == &PyTuple_Type) {
+    if (t == &PyList_Type || t == &PyTuple_Type || t == &PyFloat_Type) {
         Buf b; buf_init(&b);
-        PyObject *r = buf_array(&b, enc, v) < 0 ? NULL : buf_bytes(&b);
+        PyObject *r = buf_value(&b, enc, v) < 0 ? NULL : buf_bytes(&b);
         buf_free(&b);
         return r;
     }
