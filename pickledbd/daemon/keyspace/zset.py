@@ -491,6 +491,11 @@ class ZSet:
     def pop(self, count: int, highest: bool = False) -> list:
         """Remove and return up to ``count`` (member, score), lowest (or highest) first."""
         m = self._m
+        if count == 1 and m is None and self._o:    # ZPOPMIN/ZPOPMAX: one SortedList.pop
+            sc, k = self._o.pop(-1 if highest else 0)
+            member = k if k.isascii() else unkey(k)
+            del self.big_scores[member]
+            return [(member, sc)]
         n = len(self._o) if m is None else len(m)
         count = min(count, n)
         if highest:
