@@ -14,6 +14,7 @@ bytes, RESP2), ``connect()`` (plain socket), ``stop()``, ``restart()`` and ``log
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -70,3 +71,19 @@ def start_pickledbd(tmp_path_factory):
     finally:
         for srv in reversed(started):
             srv.stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "both_paths: the test compares the compiled and the pure path itself (C against "
+        "Python, or a process of each); the pure pass of scripts/test.sh (PICKLEDBD_PURE=1) "
+        "skips it, as it would only repeat the same comparison")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PICKLEDBD_PURE", "") in ("", "0"):
+        return
+    skip = pytest.mark.skip(reason="compares both paths itself: run once, in the compiled pass")
+    for item in items:
+        if "both_paths" in item.keywords:
+            item.add_marker(skip)

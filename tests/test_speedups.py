@@ -69,6 +69,7 @@ def outcome(encode, value):
         return "raised", type(e), str(e)
 
 
+@pytest.mark.both_paths
 @pytest.mark.parametrize("value", SHAPES, ids=lambda v: type(v).__name__)
 def test_encoders_give_the_python_bytes(value):
     assert outcome(C2, value) == outcome(R.pure_encode2, value)
@@ -85,6 +86,7 @@ VALUES = st.recursive(SCALARS, lambda kids: st.one_of(
     st.lists(kids, max_size=4).map(R.Push), st.dictionaries(TEXT, kids, max_size=4)), max_leaves=30)
 
 
+@pytest.mark.both_paths
 @settings(max_examples=400, deadline=None)
 @given(VALUES)
 def test_encoders_give_the_python_bytes_for_random_replies(value):
@@ -267,6 +269,7 @@ def run_corpus(pure: bool) -> dict:
     return result
 
 
+@pytest.mark.both_paths
 def test_corpus_gives_the_same_replies_and_effects_on_both_paths():
     compiled, pure = run_corpus(False), run_corpus(True)
     assert len(compiled["steps"]) > 500 and len(compiled["slowlog"]) > 800 and compiled["records"]

@@ -138,6 +138,7 @@ def run_corpus(pure: bool) -> dict:
     return result
 
 
+@pytest.mark.both_paths
 def test_native_commands_give_the_handlers_replies_and_effects():
     compiled, pure = run_corpus(False), run_corpus(True)
     native = compiled.pop("native")

@@ -59,6 +59,7 @@ streams = st.lists(frames, max_size=8).map(b"".join)
 
 # ------------------------------------------------------------------ C split == _by_split
 
+@pytest.mark.both_paths
 @settings(max_examples=1500, deadline=None)
 @given(streams)
 def test_c_split_takes_what_by_split_takes(stream):
@@ -67,6 +68,7 @@ def test_c_split_takes_what_by_split_takes(stream):
     assert c_split(memoryview(stream)) == py_split(stream)
 
 
+@pytest.mark.both_paths
 @settings(max_examples=150, deadline=None)
 @given(streams, st.data())
 def test_c_split_at_every_truncation_and_offset(stream, data):
@@ -76,6 +78,7 @@ def test_c_split_at_every_truncation_and_offset(stream, data):
     assert c_split(stream, start) == py_split(stream[start:])
 
 
+@pytest.mark.both_paths
 @pytest.mark.parametrize("frame", ODD, ids=range(len(ODD)))
 def test_odd_frames_alone_and_between_good_ones(frame):
     good = cmd(b"GET", b"k")

@@ -14,6 +14,7 @@ import time
 import pytest
 from diff_resp import RawClient, encode_command
 from repl_stream import compare
+from servers import send_pipelined
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -406,12 +407,9 @@ def test_million_entries_flat_cost(pickledbd_server):
         return 0
 
     def fill(key, n):
-        p = r.pipeline(transaction=False)
-        for i in range(1, n + 1):
-            p.execute_command("XADD", key, "%d-0" % i, "f", "v")
-            if i % 20000 == 0:
-                p.execute()
-        p.execute()
+        replies = send_pipelined(pickledbd_server, (encode_command(["XADD", key, "%d-0" % i, "f", "v"])
+                                                    for i in range(1, n + 1)))
+        assert replies[-1] == b"%d-0" % n
 
     def per_op(key, n):
         best = None
