@@ -66,6 +66,11 @@ def run_and_compare(streams, commands) -> None:
         b = dut.call(*args)
         done.append(render(args))
         expected, actual = _without_expired(ref.events()), _without_expired(dut.events())
+        words = {(a.decode("latin-1") if isinstance(a, bytes) else str(a)).upper() for a in args}
+        if {"SORT", "NOSORT", "LIMIT"} <= words or {"SORT_RO", "NOSORT", "LIMIT"} <= words:
+            # BY nosort of a set takes its elements in the set's own (hash) order, which Redis
+            # does not specify: with LIMIT, *which* elements' GET lookups run differs
+            continue
         if mode != "exact" or args[0].upper() in (b"SORT", b"SORT_RO", "SORT", "SORT_RO"):
             # a reply compared without its order (a set's own order), and SORT, which looks
             # the weights of a set's elements up in the set's own (hash) order: the events of
