@@ -257,16 +257,22 @@ def _times_masked(records):
              for db, args in unit] for unit in records]
 
 
-def run_corpus(pure: bool) -> dict:
+def run_corpus_script(script: str, pure: bool) -> dict:
+    """Run ``script`` (a test module run as a program: it pickles its corpus results to stdout)
+    in a process on the pure or the compiled path."""
     env = dict(os.environ, PYTHONHASHSEED="1", PYTHONPATH=str(ROOT))
     env.pop("PICKLEDBD_PURE", None)
     if pure:
         env["PICKLEDBD_PURE"] = "1"
-    proc = subprocess.run([sys.executable, __file__], env=env, cwd=ROOT, capture_output=True, timeout=240)
+    proc = subprocess.run([sys.executable, script], env=env, cwd=ROOT, capture_output=True, timeout=240)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
     result = pickle.loads(proc.stdout)
     assert result.pop("hot_path") == ("pure" if pure else "compiled")
     return result
+
+
+def run_corpus(pure: bool) -> dict:
+    return run_corpus_script(__file__, pure)
 
 
 @pytest.mark.both_paths

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import subprocess
 import sys
 from pathlib import Path
 
@@ -127,15 +126,8 @@ def corpus() -> dict:
 
 
 def run_corpus(pure: bool) -> dict:
-    env = dict(os.environ, PYTHONHASHSEED="1", PYTHONPATH=str(ROOT))
-    env.pop("PICKLEDBD_PURE", None)
-    if pure:
-        env["PICKLEDBD_PURE"] = "1"
-    proc = subprocess.run([sys.executable, __file__], env=env, cwd=ROOT, capture_output=True, timeout=240)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
-    result = pickle.loads(proc.stdout)
-    assert result.pop("hot_path") == ("pure" if pure else "compiled")
-    return result
+    from test_speedups import run_corpus_script
+    return run_corpus_script(__file__, pure)
 
 
 @pytest.mark.both_paths
