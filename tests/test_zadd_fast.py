@@ -112,7 +112,7 @@ def _state(srv: LocalServer, events: list):
     for k, v in db.data.items():
         if isinstance(v, ZSet):
             data[k] = ([(m, s, math.copysign(1.0, s)) for m, s in v.items()],
-                       {m: (s, math.copysign(1.0, s)) for m, s in v.scores.items()}, v.big)
+                       {m: (s, math.copysign(1.0, s)) for m, s in v.score_dict().items()}, v.big)
         else:
             data[k] = v
     return data, dict(db.expires), srv.ks.dirty, srv.ks.mem.used, list(events)

@@ -24,7 +24,7 @@ from ..keyspace.zset import ZSet
 from ..engine.command import command
 from .sets import store_result
 from .util import SYNTAX, parse_int
-from .zsets import _zadd_generic, parse_score
+from .zsets import _zadd_generic, add_one, parse_score
 
 ZSET_EVENTS = events.ZSET
 ZSET = (ZSet,)
@@ -126,19 +126,9 @@ def geoadd(c, args):
         bits = gh.score_of(*_lonlat(args[2], args[3]))
         db = c.db
         key, member = args[1], args[4]
-        zs = db.lookup_type(key, ZSET)
-        score = float(bits)
-        added = 0
-        if zs is MISSING:
-            zs = ZSet()
-            zs.put(member, score)
-            db.set(key, zs)
-            added = 1
-        else:
-            added = zs.put(member, score)
-            if added < 0:
-                return 0                # nothing changed: no event, nothing propagated
-            db.modified(key)
+        added = add_one(db, key, db.lookup_type(key, ZSET), member, float(bits))
+        if added < 0:
+            return 0                    # nothing changed: no event, nothing propagated
         if c.ks.notify_mask & ZSET_EVENTS:
             db.notify(ZSET_EVENTS, "zadd", key)
         c.propagate_as(["zadd", key, str(bits), member])

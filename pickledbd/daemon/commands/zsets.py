@@ -271,6 +271,20 @@ def _zadd_generic(c, args, incr: bool):
     return added + updated if ch else added
 
 
+def add_one(db, key, zs, member, score: float) -> int:
+    """One member into the sorted set at ``key`` (``zs``, or MISSING: a new set is stored):
+    1 added, 0 score changed (the key is signalled modified), -1 unchanged."""
+    if zs is MISSING:
+        zs = ZSet()
+        zs.put(member, score)
+        db.set(key, zs)
+        return 1
+    added = zs.put(member, score)
+    if added >= 0:
+        db.modified(key)
+    return added
+
+
 @command("zadd")
 def zadd(c, args):
     """ZADD; ``ZADD key score member`` (no options) takes a fast path: what _zadd_generic
@@ -288,20 +302,12 @@ def zadd(c, args):
             return _zadd_generic(c, args, False)
     db = c.db
     key = args[1]
-    member = args[3]
     zs = db.lookup(key)         # db.lookup_type, inline
-    if zs is MISSING:
-        zs = ZSet()
-        zs.put(member, score)
-        db.set(key, zs)
-        added = 1
-    else:
-        if type(zs) is not ZSet:
-            raise WRONGTYPE
-        added = zs.put(member, score)
-        if added < 0:
-            return 0            # unchanged: no event, nothing propagated
-        db.modified(key)
+    if zs is not MISSING and type(zs) is not ZSet:
+        raise WRONGTYPE
+    added = add_one(db, key, zs, args[3], score)
+    if added < 0:
+        return 0                # unchanged: no event, nothing propagated
     if c.ks.notify_mask & ZSET_EVENTS:
         db.notify(ZSET_EVENTS, "zadd", key)
     return added

@@ -116,11 +116,6 @@ class ZSet:
             return self.big_scores
         return dict(zip(self._m, self._v))
 
-    @property
-    def scores(self) -> dict[str, float]:
-        """score_dict(), for readers of the former attribute (read only for a small set)."""
-        return self.score_dict()
-
     def encoding(self) -> str:
         """What OBJECT ENCODING would say in Redis 7.0 (listpack until 128 members or a
         member longer than 64 bytes, then skiplist for good)."""
