@@ -2,7 +2,8 @@
  *
  * run_batch(engine, c, reqs): engine/call.py Engine.run_batch, step for step: the same Python
  * handlers and the same Python methods for everything but the inline steps, read in the same
- * order, with the same effects.
+ * order, with the same effects; runs of native GET/SET/INCR check their preconditions once
+ * and write their effects back before any Python code runs (see "runs of native commands").
  *
  * Encoder(resp3, fallback): protocol/reply.py's encode2/encode3 for the common reply shapes
  * (bytes, str, int, float, None, lists/tuples of them, nested); every other type (checked by exact
@@ -588,33 +589,32 @@ static int attr_incr(PyObject *o, PyObject *name) {
 }
 
 typedef struct {
-    PyObject *db, *data, *ks;       /* new references */
+    PyObject *db, *data, *expires, *ks;     /* new references */
+    PyObject *marks;        /* ks.encodings when it is non-empty (plain_writes), else NULL */
 } Plain;
 
-static void plain_clear(Plain *p) { Py_CLEAR(p->db); Py_CLEAR(p->data); Py_CLEAR(p->ks); }
+static void plain_clear(Plain *p) {
+    Py_CLEAR(p->db); Py_CLEAR(p->data); Py_CLEAR(p->expires); Py_CLEAR(p->ks); Py_CLEAR(p->marks);
+}
 
-/* The db-level preconditions for key (see above): 1 (p filled), 0 (fallback) or -1. */
-static int plain_db(PyObject *c, Py_ssize_t db_off, PyObject *key, Plain *p) {
-    p->db = p->data = p->ks = NULL;
-    if (!PyUnicode_CheckExact(key) || Database_type == NULL) return 0;
+/* The db-level preconditions (see above), whatever the key: 1 (p filled), 0 (fallback) or -1. */
+static int plain_db(PyObject *c, Py_ssize_t db_off, Plain *p) {
+    p->db = p->data = p->expires = p->ks = p->marks = NULL;
+    if (Database_type == NULL) return 0;
     PyObject *db = get_slot(c, db_off, s_db);
     if (db == NULL) return -1;
     p->db = db;
     if (Py_TYPE(db) != Database_type) return 0;
     const Py_ssize_t *off = slots_of(&db_slots, Database_type, db_slot_names, DB_N);
-    PyObject *meta = NULL, *access = NULL, *expires = NULL;
+    PyObject *meta = NULL, *access = NULL;
     int r = -1;
     if (!(meta = get_slot(db, off[DB_meta], s_meta))) goto done;
     if (!(access = get_slot(db, off[DB_access], s_access))) goto done;
-    if (!(expires = get_slot(db, off[DB_expires], s_expires))) goto done;
+    if (!(p->expires = get_slot(db, off[DB_expires], s_expires))) goto done;
     if (!(p->data = get_slot(db, off[DB_data], s_data))) goto done;
     r = 0;
-    if (meta != Py_None || access != Py_None || !PyDict_CheckExact(expires) || !PyDict_CheckExact(p->data))
+    if (meta != Py_None || access != Py_None || !PyDict_CheckExact(p->expires) || !PyDict_CheckExact(p->data))
         goto done;
-    if (PyDict_GET_SIZE(expires) && (r = PyDict_Contains(expires, key)) != 0) {
-        r = r < 0 ? -1 : 0;
-        goto done;
-    }
     r = -1;
     if (!(p->ks = get_slot(db, off[DB_ks], s_ks))) goto done;
     if ((r = attr_true(p->ks, s_reading)) != 0 || (r = attr_true(p->ks, s_notify_mask)) != 0) {
@@ -623,13 +623,21 @@ static int plain_db(PyObject *c, Py_ssize_t db_off, PyObject *key, Plain *p) {
     }
     r = 1;
 done:
-    Py_XDECREF(meta); Py_XDECREF(access); Py_XDECREF(expires);
+    Py_XDECREF(meta); Py_XDECREF(access);
     return r;
 }
 
-/* A write of key is plain: Database.set would not call _track, strings.unmark has nothing to
- * drop. 1, 0 or -1. */
-static int plain_write(Plain *p, PyObject *key) {
+/* The key-level ones: an exact str, not in db.expires. 1, 0 or -1. */
+static int plain_key(Plain *p, PyObject *key) {
+    if (!PyUnicode_CheckExact(key)) return 0;
+    if (!PyDict_GET_SIZE(p->expires)) return 1;
+    int r = PyDict_Contains(p->expires, key);
+    return r < 0 ? -1 : !r;
+}
+
+/* Writes are plain, whatever the key: Database.set would not call _track. Keeps ks.encodings
+ * in p->marks when it is not empty (plain_unmarked looks there). 1, 0 or -1. */
+static int plain_writes(Plain *p) {
     int r;
     PyObject *ks = p->ks;
     if ((r = attr_not_none(ks, s_dirty_keys)) != 0 || (r = attr_true(ks, s_watched)) != 0
@@ -638,26 +646,21 @@ static int plain_write(Plain *p, PyObject *key) {
         return r < 0 ? -1 : 0;
     PyObject *marks = PyObject_GetAttr(ks, s_encodings);
     if (marks == NULL) return -1;
-    r = 1;
-    if (!PyDict_CheckExact(marks)) {
-        r = 0;
-    } else if (PyDict_GET_SIZE(marks)) {        /* unmark: marks.pop((id(db.data), key)) */
-        PyObject *id = PyLong_FromVoidPtr(p->data);
-        PyObject *mk = id == NULL ? NULL : PyTuple_Pack(2, id, key);
-        Py_XDECREF(id);
-        r = mk == NULL ? -1 : PyDict_Contains(marks, mk);
-        Py_XDECREF(mk);
-        r = r < 0 ? -1 : !r;
-    }
-    Py_DECREF(marks);
-    return r;
+    if (!PyDict_CheckExact(marks)) { Py_DECREF(marks); return 0; }
+    if (PyDict_GET_SIZE(marks)) Py_XSETREF(p->marks, marks);
+    else Py_DECREF(marks);
+    return 1;
 }
 
-/* lookup's keyspace_hits / keyspace_misses */
-static int count_lookup(PyObject *ks, int found) {
-    int r = attr_true(ks, s_read_cmd);
-    if (r <= 0) return r;
-    return attr_incr(ks, found ? s_hits : s_misses);
+/* strings.unmark would drop nothing for key: (id(db.data), key) not in ks.encodings. 1, 0 or -1. */
+static int plain_unmarked(Plain *p, PyObject *key) {
+    if (p->marks == NULL || !PyDict_GET_SIZE(p->marks)) return 1;
+    PyObject *id = PyLong_FromVoidPtr(p->data);
+    PyObject *mk = id == NULL ? NULL : PyTuple_Pack(2, id, key);
+    Py_XDECREF(id);
+    int r = mk == NULL ? -1 : PyDict_Contains(p->marks, mk);
+    Py_XDECREF(mk);
+    return r < 0 ? -1 : !r;
 }
 
 /* util.parse_int: Redis's strict signed 64-bit form; 0 when it would raise */
@@ -679,52 +682,70 @@ static int strict_ll(PyObject *s, long long *out) {
     return 1;
 }
 
-/* The command of kind for c: 1 with the reply in *reply, NATIVE_FALLBACK, or -1. */
+/* The command of kind on a key whose db- and key-level preconditions hold (plain_db,
+ * plain_key), with writes allowed when plain_writes held: 1 with the reply in *reply and
+ * whether the key was there in *found (the caller counts the lookup, and the change for
+ * SET/INCR), NATIVE_FALLBACK, or -1. Only a write changes anything: data[key]. */
+static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **reply, int *found) {
+    PyObject *key = PyList_GET_ITEM(args, 1);
+    PyObject *v = PyDict_GetItemWithError(p->data, key);       /* borrowed */
+    if (v == NULL && PyErr_Occurred()) return -1;
+    if (v != NULL && !PyUnicode_CheckExact(v)) return NATIVE_FALLBACK;
+    *found = v != NULL;
+    if (kind == NATIVE_GET) {
+        if (v == NULL) v = Py_None;
+        Py_INCREF(v);
+        *reply = v;
+        return 1;
+    }
+    if (!writes) return NATIVE_FALLBACK;
+    PyObject *value, *result;
+    if (kind == NATIVE_SET) {
+        value = PyList_GET_ITEM(args, 2);
+        if (!PyUnicode_CheckExact(value)) return NATIVE_FALLBACK;
+        Py_INCREF(value);
+        Py_INCREF(ok_reply);
+        result = ok_reply;
+    } else {
+        long long n = 0;
+        int r;
+        if (v != NULL && (r = strict_ll(v, &n)) <= 0) return r;     /* -1 or NATIVE_FALLBACK */
+        if (n == LLONG_MAX) return NATIVE_FALLBACK;
+        char tmp[32];
+        int k = fmt_ll(tmp, n + 1);
+        if (!(value = PyUnicode_FromStringAndSize(tmp, k))) return -1;
+        if (!(result = PyLong_FromLongLong(n + 1))) { Py_DECREF(value); return -1; }
+    }
+    int r = plain_unmarked(p, key);
+    if (r > 0 && PyDict_SetItem(p->data, key, value) < 0) r = -1;
+    Py_DECREF(value);
+    if (r <= 0) { Py_DECREF(result); return r; }
+    *reply = result;
+    return 1;
+}
+
+/* lookup's keyspace_hits / keyspace_misses */
+static int count_lookup(PyObject *ks, int found) {
+    int r = attr_true(ks, s_read_cmd);
+    if (r <= 0) return r;
+    return attr_incr(ks, found ? s_hits : s_misses);
+}
+
+/* The command of kind for c, every precondition checked here (run_batch's full path): 1 with
+ * the reply in *reply, NATIVE_FALLBACK, or -1. */
 static int run_native(int kind, PyObject *c, Py_ssize_t db_off, PyObject *args, PyObject **reply) {
     if (!PyList_CheckExact(args) || PyList_GET_SIZE(args) < 2) return NATIVE_FALLBACK;
     if (kind == NATIVE_SET && PyList_GET_SIZE(args) != 3) return NATIVE_FALLBACK;
-    PyObject *key = PyList_GET_ITEM(args, 1);
     Plain p;
-    int r = plain_db(c, db_off, key, &p);
-    if (r <= 0) goto done;
-    r = NATIVE_FALLBACK;
-    PyObject *v = PyDict_GetItemWithError(p.data, key);       /* borrowed */
-    if (v == NULL && PyErr_Occurred()) { r = -1; goto done; }
-    if (v != NULL && !PyUnicode_CheckExact(v)) goto done;
-    if (kind == NATIVE_GET) {
-        Py_XINCREF(v);
-        if (count_lookup(p.ks, v != NULL) < 0) { Py_XDECREF(v); r = -1; goto done; }
-        if (v == NULL) { Py_INCREF(Py_None); v = Py_None; }
-        *reply = v;
-        r = 1;
-        goto done;
+    int found = 0, writes = 0;
+    int r = plain_db(c, db_off, &p);
+    if (r > 0) r = plain_key(&p, PyList_GET_ITEM(args, 1));
+    if (r > 0 && kind != NATIVE_GET) r = writes = plain_writes(&p);
+    if (r > 0) r = native_op(kind, &p, writes, args, reply, &found);
+    if (r > 0 && (count_lookup(p.ks, found) < 0 || (kind != NATIVE_GET && attr_incr(p.ks, s_dirty) < 0))) {
+        Py_CLEAR(*reply);       /* data[key] is written: as a handler failing after its write */
+        r = -1;
     }
-    PyObject *value, *result = NULL;
-    if (kind == NATIVE_SET) {
-        value = PyList_GET_ITEM(args, 2);
-        if (!PyUnicode_CheckExact(value)) goto done;
-        Py_INCREF(value);
-    } else {
-        long long n = 0;
-        if (v != NULL && (r = strict_ll(v, &n)) <= 0) goto done;   /* -1 or NATIVE_FALLBACK */
-        if (n == LLONG_MAX) { r = NATIVE_FALLBACK; goto done; }
-        char tmp[32];
-        int k = fmt_ll(tmp, n + 1);
-        if (!(value = PyUnicode_FromStringAndSize(tmp, k))) { r = -1; goto done; }
-        if (!(result = PyLong_FromLongLong(n + 1))) { Py_DECREF(value); r = -1; goto done; }
-    }
-    r = plain_write(&p, key);
-    if (r > 0 && kind == NATIVE_INCR && count_lookup(p.ks, v != NULL) < 0) r = -1;
-    if (r > 0 && PyDict_SetItem(p.data, key, value) < 0) r = -1;
-    if (r > 0 && attr_incr(p.ks, s_dirty) < 0) r = -1;
-    Py_DECREF(value);
-    if (r > 0) {
-        if (result == NULL) { Py_INCREF(ok_reply); result = ok_reply; }
-        *reply = result;
-    } else {
-        Py_XDECREF(result);
-    }
-done:
     plain_clear(&p);
     if (r == NATIVE_FALLBACK) native_fallbacks[kind]++;
     else if (r > 0) native_runs[kind]++;
@@ -764,6 +785,235 @@ static PyObject *native_stats(PyObject *module, PyObject *unused) {
     return d;
 }
 
+/* ------------------------------------------------------------------ runs of native commands
+ *
+ * Within one run_batch, the preconditions above depend on nothing a native command changes:
+ * once checked, they hold until Python code runs again (a handler, process(), reject(), the
+ * SLOWLOG...). So for a run of native commands they are checked once (run_env), and the
+ * effects Python code could see (hits, misses, dirty, the command's calls and time,
+ * c.last_command, ks.read_cmd, the replies on c.out and c.out_bytes) are gathered here and
+ * written back (run_settle) before any Python code runs and before run_batch returns: no
+ * Python code can tell. Only data[key] is written at once. */
+
+typedef struct {
+    int env;                    /* 1: the preconditions were checked and hold (p is filled);
+                                 * -1: they do not hold; 0: not checked since Python last ran */
+    int writes;                 /* plain_writes holds, nothing is propagated (prop.active is
+                                 * false) and c.prop is None */
+    int resp3;                  /* c.encode is our Encoder, for this protocol */
+    long long slow_ns;          /* stats.slow_ns */
+    Plain p;
+    PyObject *cmd[NATIVE_N];    /* the Command each native kind was met as (new references) */
+    long arity[NATIVE_N];
+    int readonly[NATIVE_N];
+    /* gathered effects, written back by run_settle */
+    int pending, last;          /* last: the kind of the last command run */
+    long long calls[NATIVE_N], ns[NATIVE_N], hits, misses, dirty;
+    Buf out;                    /* the encoded replies, in order */
+} NativeRun;
+
+static void run_init(NativeRun *r) {
+    memset(r, 0, sizeof(*r));
+    buf_init(&r->out);
+}
+
+static void run_forget_env(NativeRun *r) {
+    r->env = 0;
+    plain_clear(&r->p);
+    for (int k = 1; k < NATIVE_N; k++) Py_CLEAR(r->cmd[k]);
+}
+
+static void run_free(NativeRun *r) {
+    run_forget_env(r);
+    buf_free(&r->out);
+}
+
+/* o.name += n */
+static int attr_add(PyObject *o, PyObject *name, long long n) {
+    PyObject *d = PyLong_FromLongLong(n);
+    if (d == NULL) return -1;
+    PyObject *v = PyObject_GetAttr(o, name);
+    PyObject *sum = v == NULL ? NULL : PyNumber_InPlaceAdd(v, d);
+    Py_XDECREF(v);
+    Py_DECREF(d);
+    if (sum == NULL) return -1;
+    int rc = PyObject_SetAttr(o, name, sum);
+    Py_DECREF(sum);
+    return rc;
+}
+
+/* Write the gathered effects back, in the order the Python path makes them visible. */
+static int run_settle(NativeRun *r, PyObject *c, const Py_ssize_t *cx, PyObject *out) {
+    if (!r->pending) return 0;
+    r->pending = 0;
+    PyObject *ks = r->p.ks, *cmd = r->cmd[r->last];
+    for (int k = 1; k < NATIVE_N; k++) {
+        if (!r->calls[k]) continue;
+        const Py_ssize_t *cm = slots_of(&cmd_slots, Py_TYPE(r->cmd[k]), cmd_slot_names, CM_N);
+        PyObject *calls = PyLong_FromLongLong(r->calls[k]), *ns = PyLong_FromLongLong(r->ns[k]);
+        int rc = calls == NULL || ns == NULL ? -1 : slot_add(r->cmd[k], cm[CM_calls], s_calls, calls);
+        if (rc == 0) rc = slot_add(r->cmd[k], cm[CM_ns], s_ns, ns);
+        Py_XDECREF(calls); Py_XDECREF(ns);
+        r->calls[k] = r->ns[k] = 0;
+        if (rc < 0) return -1;
+    }
+    if (r->hits && attr_add(ks, s_hits, r->hits) < 0) return -1;
+    if (r->misses && attr_add(ks, s_misses, r->misses) < 0) return -1;
+    if (r->dirty && attr_add(ks, s_dirty, r->dirty) < 0) return -1;
+    r->hits = r->misses = r->dirty = 0;
+    const Py_ssize_t *cm = slots_of(&cmd_slots, Py_TYPE(cmd), cmd_slot_names, CM_N);
+    PyObject *v = get_slot(cmd, cm[CM_fullname], s_fullname);
+    if (v == NULL) return -1;
+    int rc = set_slot(c, cx[CX_last_command], s_last_command, v);
+    Py_DECREF(v);
+    if (rc < 0 || !(v = get_slot(cmd, cm[CM_readonly], s_readonly))) return -1;
+    rc = PyObject_SetAttr(ks, s_read_cmd, v);
+    Py_DECREF(v);
+    if (rc < 0) return -1;
+    if (r->out.len) {
+        PyObject *data = buf_bytes(&r->out);
+        Py_ssize_t n = r->out.len;
+        r->out.len = 0;
+        if (data == NULL) return -1;
+        rc = PyList_CheckExact(out) ? PyList_Append(out, data) : call_method_discard(out, s_append, data, NULL, NULL);
+        Py_DECREF(data);
+        PyObject *delta = rc < 0 ? NULL : PyLong_FromSsize_t(n);
+        rc = delta == NULL ? -1 : slot_add(c, cx[CX_out_bytes], s_out_bytes, delta);
+        Py_XDECREF(delta);
+    }
+    return rc;
+}
+
+/* Check the preconditions every native command of the run needs (run_batch's own: no
+ * special client, no monitors, no gate; plain_db; the reply encoder), and those of writes.
+ * Sets r->env to 1 or -1; returns -1 on error. */
+static int run_env(NativeRun *r, PyObject *engine, PyObject *c, const Py_ssize_t *cx,
+                   PyObject *monitors, PyObject *prop, PyObject *stats) {
+    int ok;
+    r->env = -1;
+    if ((ok = slot_true(c, cx[CX_special], s_special)) != 0) return ok < 0 ? -1 : 0;
+    if ((ok = PyObject_IsTrue(monitors)) != 0) return ok < 0 ? -1 : 0;
+    if ((ok = attr_true(engine, s_gated)) != 0) return ok < 0 ? -1 : 0;
+    /* what run_batch does after each command must have nothing to do */
+    if ((ok = attr_true(prop, s_pending)) != 0) return ok < 0 ? -1 : 0;
+    PyObject *enc = get_slot(c, cx[CX_encode], s_encode);
+    if (enc == NULL) return -1;
+    int ours = Py_TYPE(enc) == &EncoderType;
+    r->resp3 = ours && ((Encoder *)enc)->resp3;
+    Py_DECREF(enc);
+    if (!ours) return 0;
+    PyObject *slow = PyObject_GetAttr(stats, s_slow_ns);
+    if (slow == NULL) return -1;
+    int overflow = 0;
+    r->slow_ns = PyLong_CheckExact(slow) ? PyLong_AsLongLongAndOverflow(slow, &overflow) : 0;
+    Py_DECREF(slow);
+    if (!overflow && r->slow_ns == -1 && PyErr_Occurred()) return -1;
+    if (overflow > 0) r->slow_ns = LLONG_MAX;
+    if ((ok = plain_db(c, cx[CX_db], &r->p)) <= 0) { plain_clear(&r->p); return ok; }
+    if ((ok = attr_true(r->p.ks, s_ready_keys)) != 0) { plain_clear(&r->p); return ok < 0 ? -1 : 0; }
+    r->env = 1;
+    r->writes = 0;
+    if ((ok = plain_writes(&r->p)) <= 0) return ok;
+    if ((ok = attr_true(prop, s_active)) != 0) return ok < 0 ? -1 : 0;
+    if ((ok = slot_not_none(c, cx[CX_prop], s_prop)) != 0) return ok < 0 ? -1 : 0;
+    r->writes = 1;
+    return 0;
+}
+
+/* The native kind cmd runs as, and its arity and flags in r (kept for the run). */
+static int run_kind(NativeRun *r, PyObject *cmd) {
+    for (int k = 1; k < NATIVE_N; k++)
+        if (r->cmd[k] == cmd) return k;
+    const Py_ssize_t *cm = slots_of(&cmd_slots, Py_TYPE(cmd), cmd_slot_names, CM_N);
+    PyObject *h = get_slot(cmd, cm[CM_handler], s_handler);
+    if (h == NULL) return -1;
+    int k = native_kind(h);
+    Py_DECREF(h);
+    if (k == NATIVE_NONE || r->cmd[k] != NULL) return NATIVE_NONE;   /* one Command per kind */
+    int sub = slot_true(cmd, cm[CM_subcommands], s_subcommands);
+    if (sub != 0) return sub < 0 ? -1 : NATIVE_NONE;
+    PyObject *ar = get_slot(cmd, cm[CM_arity], s_arity);
+    if (ar == NULL) return -1;
+    long arity = PyLong_AsLong(ar);
+    Py_DECREF(ar);
+    if (arity == -1 && PyErr_Occurred()) return -1;
+    int ro = slot_true(cmd, cm[CM_readonly], s_readonly);
+    if (ro < 0) return -1;
+    Py_INCREF(cmd);
+    r->cmd[k] = cmd;
+    r->arity[k] = arity;
+    r->readonly[k] = ro;
+    return k;
+}
+
+/* One request as a native command of the run: 1 (done: its reply is in r->out), 0 (not
+ * native here: run_batch's path runs it), -1. t0: when the command started; *t1: when it
+ * ended. A command past the SLOWLOG threshold is settled and logged here. */
+static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, PyObject *out,
+                   PyObject *stats, PyObject *args, long long t0, long long *t1) {
+    Py_ssize_t n = PyList_GET_SIZE(args);
+    long arity = r->arity[kind];
+    if ((arity >= 0 ? n != arity : n < -arity) || (kind == NATIVE_SET && n != 3)) return 0;
+    int rc = plain_key(&r->p, PyList_GET_ITEM(args, 1));
+    if (rc <= 0) return rc;
+    PyObject *reply = NULL;
+    int found = 0;
+    rc = native_op(kind, &r->p, r->writes, args, &reply, &found);
+    if (rc <= 0) return rc;
+    native_runs[kind]++;
+    long long dt = (*t1 = now_ns()) - t0;
+    r->pending = 1;
+    r->last = kind;
+    r->calls[kind]++;
+    r->ns[kind] += dt;
+    if (r->readonly[kind]) {        /* lookup counts hits and misses of read commands */
+        if (found) r->hits++;
+        else r->misses++;
+    }
+    if (kind != NATIVE_GET) r->dirty++;
+    if (reply == Py_None) rc = r->resp3 ? buf_add(&r->out, "_\r\n", 3) : buf_add(&r->out, "$-1\r\n", 5);
+    else if (PyUnicode_CheckExact(reply)) rc = buf_bulk(&r->out, reply);
+    else if (PyBytes_CheckExact(reply)) rc = buf_add(&r->out, PyBytes_AS_STRING(reply), PyBytes_GET_SIZE(reply));
+    else rc = buf_int(&r->out, reply);
+    if (rc == 0 && dt >= r->slow_ns) {
+        /* stats.slow_command(c, cmd, args, dt), after the command's accounting (as in call.py) */
+        PyObject *cmd = r->cmd[kind], *pdt = NULL;
+        Py_INCREF(cmd);
+        rc = run_settle(r, c, cx, out);
+        run_forget_env(r);
+        if (rc == 0 && (pdt = PyLong_FromLongLong(dt)) != NULL) {
+            PyObject *sargv[5] = {stats, c, cmd, args, pdt};
+            PyObject *sr = PyObject_VectorcallMethod(s_slow_command, sargv, 5 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+            rc = sr == NULL ? -1 : 0;
+            Py_XDECREF(sr);
+        } else {
+            rc = -1;
+        }
+        Py_XDECREF(pdt);
+        Py_DECREF(cmd);
+    }
+    Py_DECREF(reply);
+    return rc < 0 ? -1 : 1;
+}
+
+/* c.out_bytes + extra > OUT_CHUNK: 1, 0 or -1 */
+static int out_over(PyObject *c, Py_ssize_t off, long long extra) {
+    PyObject *ob = get_slot(c, off, s_out_bytes);
+    if (ob == NULL) return -1;
+    int stop;
+    if (PyLong_CheckExact(ob)) {      /* the usual int: compared without a new one */
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(ob, &overflow);
+        stop = overflow > 0 || (!overflow && v > out_chunk - extra);
+    } else {
+        PyObject *lim = PyLong_FromLongLong(out_chunk - extra);
+        stop = lim == NULL ? -1 : PyObject_RichCompareBool(ob, lim, Py_GT);
+        Py_XDECREF(lim);
+    }
+    Py_DECREF(ob);
+    return stop;
+}
+
 /* engine.run_batch(c, reqs) as in engine/call.py (comments there) */
 static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t nargs) {
     if (nargs != 3) {
@@ -780,6 +1030,8 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
              *result = NULL;
     long long done = 0;
 
+    NativeRun run;
+    run_init(&run);
     Py_ssize_t cx[CX_N], cm[CM_N];      /* copies: a nested call may recompute the caches */
     memcpy(cx, slots_of(&ctx_slots, Py_TYPE(c), ctx_slot_names, CX_N), sizeof(cx));
     if (!(out = get_slot(c, cx[CX_out], s_out))) goto fail;
@@ -829,6 +1081,31 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
         }
         Py_DECREF(name);
 
+        /* a native command of the run (above), while its preconditions hold */
+        if (cmd != NULL && run.env >= 0 && PyList_CheckExact(args) && PyList_GET_SIZE(args) >= 2) {
+            int kind = run_kind(&run, cmd);
+            if (kind < 0) goto fail;
+            if (kind != NATIVE_NONE && run.env == 0 && run_env(&run, self, c, cx, monitors, prop, stats) < 0)
+                goto fail;
+            if (kind != NATIVE_NONE && run.env == 1) {
+                long long t1;
+                int rc = run_one(&run, kind, c, cx, out, stats, args, t0, &t1);
+                if (rc < 0) goto fail;
+                if (rc > 0) {
+                    t0 = t1;
+                    Py_CLEAR(cmd);
+                    Py_CLEAR(args);
+                    int stop = out_over(c, cx[CX_out_bytes], run.out.len);   /* natives never block or close */
+                    if (stop < 0) goto fail;
+                    if (stop) break;
+                    continue;
+                }
+            }
+        }
+        /* run_batch's own path: the run's effects are written back first */
+        if (run_settle(&run, c, cx, out) < 0) goto fail;
+        int py = 1;         /* Python code runs for this request (the run's checks are void) */
+
         int full = cmd == NULL;
         if (!full)
             memcpy(cm, slots_of(&cmd_slots, Py_TYPE(cmd), cmd_slot_names, CM_N), sizeof(cm));
@@ -874,6 +1151,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                 reply = NULL;
                 if (kind != NATIVE_NONE && run_native(kind, c, cx[CX_db], args, &reply) == NATIVE_FALLBACK)
                     kind = NATIVE_NONE;             /* NULL reply with an error: as the handler's */
+                py = kind == NATIVE_NONE;
                 if (kind == NATIVE_NONE) {
                     PyObject *hargs[2] = {c, args};
                     reply = PyObject_Vectorcall(handler, hargs, 2, NULL);
@@ -899,6 +1177,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                     r = PyObject_RichCompareBool(dt, slow, Py_GE);
                     Py_DECREF(slow);
                     if (r > 0) {     /* stats.slow_command(c, cmd, args, dt) */
+                        py = 1;
                         PyObject *sargv[5] = {stats, c, cmd, args, dt};
                         PyObject *sr = PyObject_VectorcallMethod(
                             s_slow_command, sargv, 5 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
@@ -948,6 +1227,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                             int ch = PyObject_RichCompareBool(now_dirty, dirty, Py_NE);
                             Py_DECREF(now_dirty);
                             if (ch < 0) goto fail;
+                            py = 1;
                             if (call_method_discard(self, s__record, c, args, ch ? Py_True : Py_False) < 0) goto fail;
                         }
                     }
@@ -957,6 +1237,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                     int ready = attr_true(ks, s_ready_keys);
                     if (ready < 0) goto fail;
                     if (ready) {
+                        py = 1;
                         PyObject *blocking = PyObject_GetAttr(self, s_blocking);
                         if (blocking == NULL) goto fail;
                         r = call_method_discard(blocking, s_serve, NULL, NULL, NULL);
@@ -972,6 +1253,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                         enc = int_bytes(reply);
                         if (enc == NULL) goto fail;
                     } else if (cls != &PyBytes_Type) {
+                        py |= reply != Py_None;      /* None: our Encoder's, in C */
                         enc = encode_with(c, cx[CX_encode], reply);
                         if (enc == NULL) goto fail;
                     }
@@ -1001,31 +1283,23 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
         Py_CLEAR(reply);
         Py_CLEAR(cmd);
         Py_CLEAR(args);
+        if (py) run_forget_env(&run);
         /* if c.block is not None or c.closing or c.out_bytes > OUT_CHUNK: break */
         int stop = slot_not_none(c, cx[CX_block], s_block);
         if (stop < 0) goto fail;
         if (!stop && (stop = slot_true(c, cx[CX_closing], s_closing)) < 0) goto fail;
-        if (!stop) {
-            PyObject *ob = get_slot(c, cx[CX_out_bytes], s_out_bytes);
-            if (ob == NULL) goto fail;
-            if (PyLong_CheckExact(ob)) {      /* the usual int: compared without a new one */
-                int overflow;
-                long long v = PyLong_AsLongLongAndOverflow(ob, &overflow);
-                stop = overflow > 0 || (!overflow && v > out_chunk);
-                Py_DECREF(ob);
-            } else {
-                PyObject *lim = PyLong_FromLongLong(out_chunk);
-                if (lim == NULL) { Py_DECREF(ob); goto fail; }
-                stop = PyObject_RichCompareBool(ob, lim, Py_GT);
-                Py_DECREF(ob);
-                Py_DECREF(lim);
-                if (stop < 0) goto fail;
-            }
-        }
+        if (!stop && (stop = out_over(c, cx[CX_out_bytes], 0)) < 0) goto fail;
         if (stop) break;
     }
-    result = PyLong_FromLongLong(done);
+    if (run_settle(&run, c, cx, out) == 0) result = PyLong_FromLongLong(done);
 fail:
+    if (result == NULL && run.pending) {    /* an error propagates: the run's effects still count */
+        PyObject *et, *ev, *etb;
+        PyErr_Fetch(&et, &ev, &etb);
+        if (run_settle(&run, c, cx, out) < 0) PyErr_Clear();
+        PyErr_Restore(et, ev, etb);
+    }
+    run_free(&run);
     Py_XDECREF(out); Py_XDECREF(table); Py_XDECREF(by_name); Py_XDECREF(ks); Py_XDECREF(prop);
     Py_XDECREF(stats); Py_XDECREF(monitors); Py_XDECREF(iter); Py_XDECREF(args); Py_XDECREF(cmd);
     Py_XDECREF(reply); Py_XDECREF(dirty);
