@@ -346,7 +346,11 @@ static PyObject *empty_bytes;
     X(active) X(unit) X(db) X(index) X(_record) X(flush) X(ready_keys) X(serve) X(encode) \
     X(out_bytes) X(block) X(closing) X(get) X(append) \
     X(data) X(expires) X(meta) X(access) X(hits) X(misses) X(reading) X(notify_mask) \
-    X(dirty_keys) X(watched) X(blocked) X(tracking) X(key_indexes) X(encodings)
+    X(dirty_keys) X(watched) X(blocked) X(tracking) X(key_indexes) X(encodings) \
+    X(ctx) X(reader) X(net) X(transport) X(writing_paused) X(authenticated) X(_buf) X(_left) \
+    X(error) X(max_bulk) X(unauth) X(more) X(last_interaction) X(clock) X(net_input) \
+    X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
+    X(data_received)
 
 #define DECLARE(n) static PyObject *s_##n;
 NAMES(DECLARE)
@@ -395,7 +399,8 @@ static int call_method_discard(PyObject *o, PyObject *name, PyObject *a, PyObjec
  * generic getattr/setattr do through the member descriptor (a data descriptor: the instance
  * dict cannot shadow it), minus the lookup. Offsets are cached per type, checked against the
  * type's version tag (any change to the type invalidates them); -1: the generic path. */
-#define CTX_SLOTS(X) X(out) X(special) X(last_command) X(prop) X(db) X(encode) X(out_bytes) X(block) X(closing)
+#define CTX_SLOTS(X) X(out) X(special) X(last_command) X(prop) X(db) X(encode) X(out_bytes) X(block) X(closing) \
+    X(authenticated) X(pending) X(last_interaction)
 #define CMD_SLOTS(X) X(subcommands) X(arity) X(fullname) X(readonly) X(handler) X(calls) X(ns) X(failed_calls)
 #define DB_SLOTS(X) X(data) X(expires) X(ks) X(meta) X(access)
 #define ENUM_CTX(n) CX_##n,
@@ -1392,6 +1397,33 @@ static PyObject *decode_arg(const char *p, long long len, int first) {
     return s;
 }
 
+/* The canonical requests of s[pos..n] appended to out, up to the first other one: the
+ * offset reached, or -1 on error. */
+static Py_ssize_t split_into(const char *s, Py_ssize_t pos, Py_ssize_t n, PyObject *out) {
+    for (;;) {
+        long long c;
+        Py_ssize_t end = canon_request(s, pos, n, &c);
+        if (end < 0) return pos;
+        PyObject *req = PyList_New((Py_ssize_t)c);
+        if (req == NULL) return -1;
+        long long k, len = 0;
+        Py_ssize_t p = canon_number(s, pos + 1, n, 4, &len);     /* checked: the first '$' */
+        for (k = 0; k < c; k++) {
+            p = canon_number(s, p + 1, n, 18, &len);
+            if (has_crlf(s + p, len)) break;
+            PyObject *a = decode_arg(s + p, len, k == 0);
+            if (a == NULL) { Py_DECREF(req); return -1; }
+            PyList_SET_ITEM(req, k, a);
+            p += len + 2;
+        }
+        if (k < c) { Py_DECREF(req); return pos; }     /* unset slots are NULL: dealloc skips them */
+        int r = PyList_Append(out, req);
+        Py_DECREF(req);
+        if (r < 0) return -1;
+        pos = end;
+    }
+}
+
 /* split_canonical(chunk, out[, start]) -> bytes taken from start: protocol/reader.py
  * _by_split(chunk[start:], out) (without ends), request for request, without the copy. */
 static PyObject *split_canonical(PyObject *module, PyObject *const *argv, Py_ssize_t nargs) {
@@ -1418,36 +1450,167 @@ static PyObject *split_canonical(PyObject *module, PyObject *const *argv, Py_ssi
         PyErr_SetString(PyExc_ValueError, "split_canonical: start out of range");
         return NULL;
     }
-    for (;;) {
-        long long c;
-        Py_ssize_t end = canon_request(s, pos, n, &c);
-        if (end < 0) break;
-        PyObject *req = PyList_New((Py_ssize_t)c);
-        if (req == NULL) goto error;
-        long long k, len = 0;
-        Py_ssize_t p = canon_number(s, pos + 1, n, 4, &len);     /* checked: the first '$' */
-        for (k = 0; k < c; k++) {
-            p = canon_number(s, p + 1, n, 18, &len);
-            if (has_crlf(s + p, len)) break;
-            PyObject *a = decode_arg(s + p, len, k == 0);
-            if (a == NULL) { Py_DECREF(req); goto error; }
-            PyList_SET_ITEM(req, k, a);
-            p += len + 2;
-        }
-        if (k < c) { Py_DECREF(req); break; }     /* unset slots are NULL: dealloc skips them */
-        int r = PyList_Append(out, req);
-        Py_DECREF(req);
-        if (r < 0) goto error;
-        pos = end;
+    Py_ssize_t end = split_into(s, pos, n, out);
+    PyBuffer_Release(&view);
+    return end < 0 ? NULL : PyLong_FromSsize_t(end - start);
+}
+
+/* ------------------------------------------------------------------ data_received */
+
+#define READER_SLOTS(X) X(_buf) X(_left) X(error) X(max_bulk) X(unauth) X(more)
+#define ENUM_READER(n) RD_##n,
+enum { READER_SLOTS(ENUM_READER) RD_N };
+static Slots reader_slots;
+static PyObject **reader_slot_names[RD_N];
+
+/* o.name += n (any object) */
+static int attr_add_ssize(PyObject *o, PyObject *name, Py_ssize_t n) {
+    return attr_add(o, name, (long long)n);
+}
+
+/* net/connection.py Connection.flush(), for the usual case: no AOF gate holds replies */
+static int conn_flush(PyObject *conn, PyObject *ctx, const Py_ssize_t *cx, PyObject *net) {
+    PyObject *out = get_slot(ctx, cx[CX_out], s_out);
+    if (out == NULL) return -1;
+    int rc = 0;
+    if (!PyList_CheckExact(out)) {
+        rc = call_method_discard(conn, s_flush, NULL, NULL, NULL);
+        goto done;
     }
-    PyBuffer_Release(&view);
-    return PyLong_FromSsize_t(pos - start);
-error:
-    PyBuffer_Release(&view);
-    return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(out);
+    if (n == 0) goto done;
+    PyObject *gate = PyObject_GetAttr(net, s_aof_gate);
+    if (gate == NULL) { rc = -1; goto done; }
+    int gated = gate != Py_None;
+    Py_DECREF(gate);
+    if (gated) {
+        rc = call_method_discard(conn, s_flush, NULL, NULL, NULL);
+        goto done;
+    }
+    PyObject *data;
+    if (n == 1) {
+        data = PyList_GET_ITEM(out, 0);
+        Py_INCREF(data);
+    } else {
+        data = PyObject_CallMethodOneArg(empty_bytes, s_join, out);
+    }
+    if (data == NULL) { rc = -1; goto done; }
+    Py_ssize_t len = PyObject_Length(data);
+    PyObject *zero = PyLong_FromLong(0), *transport = NULL, *stats = NULL;
+    rc = len < 0 || zero == NULL ? -1 : PyList_SetSlice(out, 0, PyList_GET_SIZE(out), NULL);
+    if (rc == 0) rc = set_slot(ctx, cx[CX_out_bytes], s_out_bytes, zero);
+    if (rc == 0 && !(transport = PyObject_GetAttr(conn, s_transport))) rc = -1;
+    if (rc == 0) rc = call_method_discard(transport, s_write, data, NULL, NULL);
+    if (rc == 0 && !(stats = PyObject_GetAttr(net, s_stats))) rc = -1;
+    if (rc == 0) rc = attr_add_ssize(stats, s_net_output, len);
+    Py_XDECREF(zero); Py_XDECREF(transport); Py_XDECREF(stats);
+    Py_DECREF(data);
+    if (rc == 0) {
+        int paused = attr_true(conn, s_writing_paused);
+        rc = paused < 0 ? -1 : paused ? call_method_discard(conn, s_check_output_limit, NULL, NULL, NULL) : 0;
+    }
+done:
+    Py_DECREF(out);
+    return rc;
+}
+
+/* The client may take the short way: not closing, authenticated, nothing pending or blocked,
+ * its reader between requests with nothing buffered; data within proto-max-bulk-len.
+ * 1, 0 or -1. */
+static int conn_plain(PyObject *ctx, const Py_ssize_t *cx, PyObject *reader, const Py_ssize_t *rd,
+                      Py_ssize_t len) {
+    int r;
+    if ((r = slot_true(ctx, cx[CX_closing], s_closing)) != 0) return r < 0 ? -1 : 0;
+    if ((r = slot_true(ctx, cx[CX_authenticated], s_authenticated)) != 1) return r;
+    if ((r = slot_true(ctx, cx[CX_pending], s_pending)) != 0) return r < 0 ? -1 : 0;
+    if ((r = slot_not_none(ctx, cx[CX_block], s_block)) != 0) return r < 0 ? -1 : 0;
+    if ((r = slot_true(reader, rd[RD__buf], s__buf)) != 0) return r < 0 ? -1 : 0;
+    if ((r = slot_true(reader, rd[RD__left], s__left)) != 0) return r < 0 ? -1 : 0;
+    if ((r = slot_not_none(reader, rd[RD_error], s_error)) != 0) return r < 0 ? -1 : 0;
+    PyObject *mb = get_slot(reader, rd[RD_max_bulk], s_max_bulk);
+    if (mb == NULL) return -1;
+    int overflow = 0;
+    long long max_bulk = PyLong_Check(mb) ? PyLong_AsLongLongAndOverflow(mb, &overflow) : -1;
+    Py_DECREF(mb);
+    if (max_bulk == -1 && PyErr_Occurred()) return -1;
+    return overflow > 0 || (!overflow && len <= max_bulk);
+}
+
+/* data_received(conn, data): net/connection.py Connection.data_received for a read of whole
+ * canonical requests by a plain client (conn_plain): what reader.feed would return is split
+ * here, run by run_batch and flushed once; anything else, and whatever follows a batch that
+ * stopped short, is the Python method's (run_rest). */
+static PyObject *conn_data_received(PyObject *module, PyObject *const *argv, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "data_received(conn, data)");
+        return NULL;
+    }
+    PyObject *conn = argv[0], *data = argv[1];
+    PyObject *ctx = NULL, *reader = NULL, *net = NULL, *reqs = NULL, *engine = NULL, *result = NULL;
+    if (!PyBytes_CheckExact(data)) goto python;
+    if (!(ctx = PyObject_GetAttr(conn, s_ctx)) || !(reader = PyObject_GetAttr(conn, s_reader))) goto fail;
+    Py_ssize_t cx[CX_N], rd[RD_N];
+    memcpy(cx, slots_of(&ctx_slots, Py_TYPE(ctx), ctx_slot_names, CX_N), sizeof(cx));
+    memcpy(rd, slots_of(&reader_slots, Py_TYPE(reader), reader_slot_names, RD_N), sizeof(rd));
+    Py_ssize_t len = PyBytes_GET_SIZE(data);
+    int r = conn_plain(ctx, cx, reader, rd, len);
+    if (r < 0) goto fail;
+    if (!r) goto python;
+    if (!(reqs = PyList_New(0))) goto fail;
+    const char *s = PyBytes_AS_STRING(data);
+    Py_ssize_t taken = split_into(s, 0, len, reqs);
+    if (taken < 0) goto fail;
+    if (taken != len || PyList_GET_SIZE(reqs) == 0) goto python;
+    /* data_received's steps before reader.feed, and feed's own on the reader */
+    if (!(net = PyObject_GetAttr(conn, s_net))) goto fail;
+    PyObject *clock = PyObject_GetAttr(net, s_clock);
+    if (clock == NULL) goto fail;
+    r = set_slot(ctx, cx[CX_last_interaction], s_last_interaction, clock);
+    Py_DECREF(clock);
+    if (r < 0) goto fail;
+    PyObject *stats = PyObject_GetAttr(net, s_stats);
+    if (stats == NULL) goto fail;
+    r = attr_add_ssize(stats, s_net_input, len);
+    Py_DECREF(stats);
+    if (r < 0 || set_slot(reader, rd[RD_unauth], s_unauth, Py_False) < 0
+        || set_slot(reader, rd[RD_more], s_more, Py_False) < 0) goto fail;
+    /* Connection.run: the first batch, its flush, then run_rest unless it ran them all */
+    if (!(engine = PyObject_GetAttr(net, s_engine))) goto fail;
+    PyObject *rargv[3] = {engine, ctx, reqs};
+    PyObject *done = run_batch(module, rargv, 3);
+    if (done == NULL) goto fail;
+    Py_ssize_t n = PyLong_AsSsize_t(done);
+    if (n == -1 && PyErr_Occurred()) { Py_DECREF(done); goto fail; }
+    if (conn_flush(conn, ctx, cx, net) < 0) { Py_DECREF(done); goto fail; }
+    int rest = n < PyList_GET_SIZE(reqs);
+    if (!rest && (rest = slot_true(ctx, cx[CX_closing], s_closing)) < 0) { Py_DECREF(done); goto fail; }
+    if (!rest && (rest = slot_not_none(reader, rd[RD_error], s_error)) < 0) { Py_DECREF(done); goto fail; }
+    if (rest) {
+        PyObject *rr = call_method(conn, s_run_rest, reqs, done, NULL);
+        Py_DECREF(done);
+        if (rr == NULL) goto fail;
+        Py_DECREF(rr);
+    } else {
+        Py_DECREF(done);
+    }
+    Py_INCREF(Py_None);
+    result = Py_None;
+    goto fail;
+python: {       /* the Python method: type(conn).data_received(conn, data) */
+        PyObject *m = PyObject_GetAttr((PyObject *)Py_TYPE(conn), s_data_received);
+        if (m != NULL) {
+            result = PyObject_CallFunctionObjArgs(m, conn, data, NULL);
+            Py_DECREF(m);
+        }
+    }
+fail:
+    Py_XDECREF(ctx); Py_XDECREF(reader); Py_XDECREF(net); Py_XDECREF(reqs); Py_XDECREF(engine);
+    return result;
 }
 
 static PyMethodDef methods[] = {
+    {"data_received", (PyCFunction)(void (*)(void))conn_data_received, METH_FASTCALL,
+     "data_received(conn, data): net/connection.py Connection.data_received, compiled"},
     {"run_batch", (PyCFunction)(void (*)(void))run_batch, METH_FASTCALL,
      "run_batch(engine, c, reqs) -> count: engine/call.py Engine.run_batch, compiled"},
     {"configure", configure, METH_VARARGS,
@@ -1474,9 +1637,11 @@ PyMODINIT_FUNC PyInit__speedups(void) {
 #define CTX_NAME(n) ctx_slot_names[CX_##n] = &s_##n;
 #define CMD_NAME(n) cmd_slot_names[CM_##n] = &s_##n;
 #define DB_NAME(n) db_slot_names[DB_##n] = &s_##n;
+#define READER_NAME(n) reader_slot_names[RD_##n] = &s_##n;
     CTX_SLOTS(CTX_NAME)
     CMD_SLOTS(CMD_NAME)
     DB_SLOTS(DB_NAME)
+    READER_SLOTS(READER_NAME)
     if (!(one = PyLong_FromLong(1))) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;

@@ -3,8 +3,9 @@ package is installed with a C compiler) or the pure Python one, the reference.
 
 ``COMPILED`` is true when the extension imports and ``PICKLEDBD_PURE`` is unset, empty or
 ``0``. Both paths give the same bytes and the same side effects; the compiled one takes over
-the per-request loop (engine/call.py ``Engine.run_batch``), the splitting of canonical
-requests (protocol/reader.py) and the encoding of the common reply shapes
+the per-request loop (engine/call.py ``Engine.run_batch``), a read of whole canonical
+requests by a plain client (net/connection.py ``Connection.data_received``), the splitting of
+canonical requests (protocol/reader.py) and the encoding of the common reply shapes
 (protocol/reply.py), and runs GET, SET and INCR itself (engine/call.py ``NATIVE``) while
 their preconditions hold (documented in _speedups.c); otherwise their Python handlers run.
 """
@@ -25,3 +26,4 @@ if COMPILED:
     run_batch = _speedups.run_batch       # run_batch(engine, c, reqs): engine/call.py
     configure = _speedups.configure       # configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
     configure_native = _speedups.configure_native   # (Database, {name: handler}, OK): NATIVE in call.py
+    data_received = _speedups.data_received   # data_received(conn, data): net/connection.py

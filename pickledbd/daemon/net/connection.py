@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from types import MethodType
 
+from .. import speedups
 from ..engine.context import OUTPUT_CHECK_BYTES, Context
 from ..errors import RedisError
 from ..protocol.reader import QueryBufferLimit, RequestReader
@@ -59,6 +61,8 @@ class Connection(asyncio.Protocol):
                                     max_buffer=cfg["client-query-buffer-limit"])
         self.reading_paused = False     # we stopped reading (blocked with a backlog, or output full)
         self.writing_paused = False     # the transport's buffer is over its high-water mark
+        if speedups.COMPILED:           # the common read in C; this class's method is the reference
+            self.data_received = MethodType(speedups.data_received, self)
 
     # ---- asyncio.Protocol
     def connection_made(self, transport) -> None:
@@ -163,13 +167,17 @@ class Connection(asyncio.Protocol):
         """Run ``reqs`` through the engine, flushing as output accumulates. Stops when the
         client blocks or closes; and when it stops reading its replies, unless its client
         class has output limits (then, as in Redis, it runs on until it passes them)."""
-        ctx = self.ctx
-        run_batch = self.net.engine.run_batch
-        while reqs:
-            done = run_batch(ctx, reqs)
+        done = 0
+        if reqs:
+            done = self.net.engine.run_batch(self.ctx, reqs)
             self.flush()
-            if done >= len(reqs) or ctx.closing:
-                break
+        self.run_rest(reqs, done)
+
+    def run_rest(self, reqs: list, done: int) -> None:
+        """``run`` after a batch that ran the first ``done`` of ``reqs`` and its flush
+        (the compiled data_received runs the first batch itself)."""
+        ctx = self.ctx
+        while done < len(reqs) and not ctx.closing:
             reqs = reqs[done:]
             held = self.writing_paused and not has_limits(ctx, self.net.config)
             if ctx.out and ctx.block is None:
@@ -183,6 +191,8 @@ class Connection(asyncio.Protocol):
                 if held:
                     self.pause_reading()
                 break
+            done = self.net.engine.run_batch(ctx, reqs)
+            self.flush()
         if ctx.closing:
             self.transport.close()
         elif self.reader.error is not None and ctx.block is None and not ctx.pending:
@@ -251,10 +261,15 @@ class Connection(asyncio.Protocol):
             out.clear()
             ctx.out_bytes = 0
             self.transport.write(data)
-            net = self.net
-            net.stats.net_output += len(data)
-            if self.writing_paused and over_limit(ctx, self.transport, net.config, net.clock):
-                net.drop(self, "overcoming of output buffer limits")
+            self.net.stats.net_output += len(data)
+            if self.writing_paused:
+                self.check_output_limit()
+
+    def check_output_limit(self) -> None:
+        """After a write that left the transport's buffer past its high-water mark."""
+        net = self.net
+        if over_limit(self.ctx, self.transport, net.config, net.clock):
+            net.drop(self, "overcoming of output buffer limits")
 
     def pause_reading(self) -> None:
         if not self.reading_paused:
