@@ -350,7 +350,7 @@ static PyObject *empty_bytes;
     X(ctx) X(reader) X(net) X(transport) X(writing_paused) X(authenticated) X(_buf) X(_left) \
     X(error) X(max_bulk) X(unauth) X(more) X(last_interaction) X(clock) X(net_input) \
     X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
-    X(data_received)
+    X(data_received) X(appendleft) X(pop) X(popleft)
 
 #define DECLARE(n) static PyObject *s_##n;
 NAMES(DECLARE)
@@ -561,13 +561,20 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *     holds no mark for (id(db.data), key) (strings.unmark would drop it);
  *   - SET: exactly three arguments (no options), the value an exact str;
  *   - INCR: the value absent or an exact ASCII str that util.parse_int accepts, and +1 does
- *     not overflow (errors are the handler's: it raises them).
+ *     not overflow (errors are the handler's: it raises them);
+ *   - LPUSH, RPUSH, LPOP, RPOP (commands/lists.py): the value absent or an exact deque, the
+ *     writes' conditions above (but ks.encodings: Database.set does not unmark); LPOP/RPOP
+ *     without a count, the element popped an exact str.
  * The effects, in the handler's order: lookup's ks.hits / ks.misses (when ks.read_cmd),
- * then data[key] = value and ks.dirty += 1. Replies: the value or None (GET), protocol/reply.py
- * OK (SET), the new int (INCR, which stores str(n), as the handler does). */
+ * then data[key] = value (or the deque's change, and the key's removal with its last
+ * element) and ks.dirty += 1 when something changed. Replies: the value or None (GET, a pop),
+ * protocol/reply.py OK (SET), the new int (INCR, which stores str(n), as the handler does),
+ * the list's length (a push). */
 
-enum { NATIVE_NONE, NATIVE_GET, NATIVE_SET, NATIVE_INCR, NATIVE_N };
-static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr"};
+enum { NATIVE_NONE, NATIVE_GET, NATIVE_SET, NATIVE_INCR,
+       NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_N };
+static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr", "lpush", "rpush", "lpop", "rpop"};
+static PyObject *deque_type;                    /* collections.deque: a list's value */
 static PyObject *native_handler[NATIVE_N];      /* the Python handler each one stands for */
 static unsigned long long native_runs[NATIVE_N], native_fallbacks[NATIVE_N];
 static PyTypeObject *Database_type;
@@ -687,16 +694,75 @@ static int strict_ll(PyObject *s, long long *out) {
     return 1;
 }
 
+/* LPUSH/RPUSH (any number of values) and LPOP/RPOP (without a count) on the deque v or a
+ * missing key (v NULL), as commands/lists.py _push and _pop do it: the values extend the
+ * deque (a new one is stored at key); a pop takes an end element (only a str: others are
+ * the handler's), and the key goes with its last element (Database.delete). */
+static int native_list(int kind, Plain *p, int writes, PyObject *args, PyObject *v,
+                       PyObject **reply, int *changed) {
+    PyObject *key = PyList_GET_ITEM(args, 1);
+    Py_ssize_t nargs = PyList_GET_SIZE(args);
+    if (v != NULL && Py_TYPE(v) != (PyTypeObject *)deque_type) return NATIVE_FALLBACK;
+    if (kind == NATIVE_LPOP || kind == NATIVE_RPOP) {
+        if (nargs != 2) return NATIVE_FALLBACK;             /* the count form */
+        if (v == NULL) {
+            Py_INCREF(Py_None);
+            *reply = Py_None;
+            return 1;
+        }
+        Py_ssize_t n = PyObject_Length(v);
+        if (n < 0) return -1;
+        if (!writes || n == 0) return NATIVE_FALLBACK;
+        PyObject *end = PySequence_GetItem(v, kind == NATIVE_LPOP ? 0 : n - 1);
+        if (end == NULL) return -1;
+        int plain = PyUnicode_CheckExact(end);
+        Py_DECREF(end);
+        if (!plain) return NATIVE_FALLBACK;
+        Py_INCREF(v);       /* the deque may leave data below */
+        PyObject *el = PyObject_CallMethodNoArgs(v, kind == NATIVE_LPOP ? s_popleft : s_pop);
+        int rc = el == NULL ? -1 : n == 1 ? PyDict_DelItem(p->data, key) : 0;
+        Py_DECREF(v);
+        if (rc < 0) { Py_XDECREF(el); return -1; }
+        *reply = el;
+        *changed = 1;
+        return 1;
+    }
+    if (!writes) return NATIVE_FALLBACK;
+    PyObject *d = v;
+    if (d == NULL) {
+        if (!(d = PyObject_CallNoArgs(deque_type))) return -1;
+    } else {
+        Py_INCREF(d);
+    }
+    PyObject *name = kind == NATIVE_LPUSH ? s_appendleft : s_append;
+    int rc = 0;
+    for (Py_ssize_t i = 2; rc == 0 && i < nargs; i++) {
+        PyObject *r = PyObject_CallMethodOneArg(d, name, PyList_GET_ITEM(args, i));
+        rc = r == NULL ? -1 : 0;
+        Py_XDECREF(r);
+    }
+    if (rc == 0 && v == NULL) rc = PyDict_SetItem(p->data, key, d);
+    Py_ssize_t len = rc < 0 ? -1 : PyObject_Length(d);
+    Py_DECREF(d);
+    if (len < 0) return -1;
+    *changed = 1;       /* the values are in, even if the reply cannot be made */
+    return (*reply = PyLong_FromSsize_t(len)) == NULL ? -1 : 1;
+}
+
 /* The command of kind on a key whose db- and key-level preconditions hold (plain_db,
- * plain_key), with writes allowed when plain_writes held: 1 with the reply in *reply and
- * whether the key was there in *found (the caller counts the lookup, and the change for
- * SET/INCR), NATIVE_FALLBACK, or -1. Only a write changes anything: data[key]. */
-static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **reply, int *found) {
+ * plain_key), with writes allowed when plain_writes held: 1 with the reply in *reply,
+ * whether the key was there in *found (the caller counts the lookup) and whether the
+ * command changed the key in *changed (the caller counts it dirty), NATIVE_FALLBACK, or -1.
+ * Only a write changes anything: data[key] or the list there. */
+static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **reply, int *found,
+                     int *changed) {
     PyObject *key = PyList_GET_ITEM(args, 1);
     PyObject *v = PyDict_GetItemWithError(p->data, key);       /* borrowed */
     if (v == NULL && PyErr_Occurred()) return -1;
-    if (v != NULL && !PyUnicode_CheckExact(v)) return NATIVE_FALLBACK;
     *found = v != NULL;
+    *changed = 0;
+    if (kind >= NATIVE_LPUSH) return native_list(kind, p, writes, args, v, reply, changed);
+    if (v != NULL && !PyUnicode_CheckExact(v)) return NATIVE_FALLBACK;
     if (kind == NATIVE_GET) {
         if (v == NULL) v = Py_None;
         Py_INCREF(v);
@@ -726,6 +792,7 @@ static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **
     Py_DECREF(value);
     if (r <= 0) { Py_DECREF(result); return r; }
     *reply = result;
+    *changed = 1;
     return 1;
 }
 
@@ -742,12 +809,12 @@ static int run_native(int kind, PyObject *c, Py_ssize_t db_off, PyObject *args, 
     if (!PyList_CheckExact(args) || PyList_GET_SIZE(args) < 2) return NATIVE_FALLBACK;
     if (kind == NATIVE_SET && PyList_GET_SIZE(args) != 3) return NATIVE_FALLBACK;
     Plain p;
-    int found = 0, writes = 0;
+    int found = 0, writes = 0, changed = 0;
     int r = plain_db(c, db_off, &p);
     if (r > 0) r = plain_key(&p, PyList_GET_ITEM(args, 1));
     if (r > 0 && kind != NATIVE_GET) r = writes = plain_writes(&p);
-    if (r > 0) r = native_op(kind, &p, writes, args, reply, &found);
-    if (r > 0 && (count_lookup(p.ks, found) < 0 || (kind != NATIVE_GET && attr_incr(p.ks, s_dirty) < 0))) {
+    if (r > 0) r = native_op(kind, &p, writes, args, reply, &found, &changed);
+    if (r > 0 && (count_lookup(p.ks, found) < 0 || (changed && attr_incr(p.ks, s_dirty) < 0))) {
         Py_CLEAR(*reply);       /* data[key] is written: as a handler failing after its write */
         r = -1;
     }
@@ -958,13 +1025,17 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
                    PyObject *stats, PyObject *args, long long t0, long long *t1) {
     Py_ssize_t n = PyList_GET_SIZE(args);
     long arity = r->arity[kind];
-    if ((arity >= 0 ? n != arity : n < -arity) || (kind == NATIVE_SET && n != 3)) return 0;
+    if (arity >= 0 ? n != arity : n < -arity) return 0;
+    if (kind == NATIVE_SET && n != 3) return 0;
     int rc = plain_key(&r->p, PyList_GET_ITEM(args, 1));
     if (rc <= 0) return rc;
     PyObject *reply = NULL;
-    int found = 0;
-    rc = native_op(kind, &r->p, r->writes, args, &reply, &found);
-    if (rc <= 0) return rc;
+    int found = 0, changed = 0;
+    rc = native_op(kind, &r->p, r->writes, args, &reply, &found, &changed);
+    if (rc <= 0) {
+        if (changed) r->dirty++;        /* written, then failed: counted, as a handler's write */
+        return rc;
+    }
     native_runs[kind]++;
     long long dt = (*t1 = now_ns()) - t0;
     r->pending = 1;
@@ -975,7 +1046,7 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
         if (found) r->hits++;
         else r->misses++;
     }
-    if (kind != NATIVE_GET) r->dirty++;
+    if (changed) r->dirty++;
     if (reply == Py_None) rc = r->resp3 ? buf_add(&r->out, "_\r\n", 3) : buf_add(&r->out, "$-1\r\n", 5);
     else if (PyUnicode_CheckExact(reply)) rc = buf_bulk(&r->out, reply);
     else if (PyBytes_CheckExact(reply)) rc = buf_add(&r->out, PyBytes_AS_STRING(reply), PyBytes_GET_SIZE(reply));
@@ -1643,6 +1714,11 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     DB_SLOTS(DB_NAME)
     READER_SLOTS(READER_NAME)
     if (!(one = PyLong_FromLong(1))) return NULL;
+    PyObject *collections = PyImport_ImportModule("collections");
+    if (collections == NULL) return NULL;
+    deque_type = PyObject_GetAttrString(collections, "deque");
+    Py_DECREF(collections);
+    if (deque_type == NULL) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL) return NULL;
     Py_INCREF(&EncoderType);
