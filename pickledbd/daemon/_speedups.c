@@ -350,7 +350,7 @@ static PyObject *empty_bytes;
     X(ctx) X(reader) X(net) X(transport) X(writing_paused) X(authenticated) X(_buf) X(_left) \
     X(error) X(max_bulk) X(unauth) X(more) X(last_interaction) X(clock) X(net_input) \
     X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
-    X(data_received) X(appendleft) X(pop) X(popleft)
+    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools)
 
 #define DECLARE(n) static PyObject *s_##n;
 NAMES(DECLARE)
@@ -564,16 +564,21 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *     not overflow (errors are the handler's: it raises them);
  *   - LPUSH, RPUSH, LPOP, RPOP (commands/lists.py): the value absent or an exact deque, the
  *     writes' conditions above (but ks.encodings: Database.set does not unmark); LPOP/RPOP
- *     without a count, the element popped an exact str.
+ *     without a count, the element popped an exact str;
+ *   - SADD, HSET: the writes' conditions (but ks.encodings), the value absent (SADD only) or an
+ *     exact set (SADD) or dict (HSET: a packed SmallHash is the handler's) with no Pool in
+ *     ks.scans.pools (keyspace/scan.py tracked()); HSET with whole field-value pairs.
  * The effects, in the handler's order: lookup's ks.hits / ks.misses (when ks.read_cmd),
  * then data[key] = value (or the deque's change, and the key's removal with its last
  * element) and ks.dirty += 1 when something changed. Replies: the value or None (GET, a pop),
  * protocol/reply.py OK (SET), the new int (INCR, which stores str(n), as the handler does),
- * the list's length (a push). */
+ * the list's length (a push), the members or fields added (SADD, HSET: HSET counts a change
+ * always, SADD only when a member was added). */
 
 enum { NATIVE_NONE, NATIVE_GET, NATIVE_SET, NATIVE_INCR,
-       NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_N };
-static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr", "lpush", "rpush", "lpop", "rpop"};
+       NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_SADD, NATIVE_HSET, NATIVE_N };
+static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr", "lpush", "rpush", "lpop", "rpop",
+                                             "sadd", "hset"};
 static PyObject *deque_type;                    /* collections.deque: a list's value */
 static PyObject *native_handler[NATIVE_N];      /* the Python handler each one stands for */
 static unsigned long long native_runs[NATIVE_N], native_fallbacks[NATIVE_N];
@@ -603,15 +608,17 @@ static int attr_incr(PyObject *o, PyObject *name) {
 typedef struct {
     PyObject *db, *data, *expires, *ks;     /* new references */
     PyObject *marks;        /* ks.encodings when it is non-empty (plain_writes), else NULL */
+    PyObject *pools;        /* ks.scans.pools (plain_writes) */
 } Plain;
 
 static void plain_clear(Plain *p) {
     Py_CLEAR(p->db); Py_CLEAR(p->data); Py_CLEAR(p->expires); Py_CLEAR(p->ks); Py_CLEAR(p->marks);
+    Py_CLEAR(p->pools);
 }
 
 /* The db-level preconditions (see above), whatever the key: 1 (p filled), 0 (fallback) or -1. */
 static int plain_db(PyObject *c, Py_ssize_t db_off, Plain *p) {
-    p->db = p->data = p->expires = p->ks = p->marks = NULL;
+    p->db = p->data = p->expires = p->ks = p->marks = p->pools = NULL;
     if (Database_type == NULL) return 0;
     PyObject *db = get_slot(c, db_off, s_db);
     if (db == NULL) return -1;
@@ -661,7 +668,25 @@ static int plain_writes(Plain *p) {
     if (!PyDict_CheckExact(marks)) { Py_DECREF(marks); return 0; }
     if (PyDict_GET_SIZE(marks)) Py_XSETREF(p->marks, marks);
     else Py_DECREF(marks);
+    PyObject *scans = PyObject_GetAttr(ks, s_scans);
+    if (scans == NULL) return -1;
+    PyObject *pools = PyObject_GetAttr(scans, s_pools);
+    Py_DECREF(scans);
+    if (pools == NULL) return -1;
+    if (!PyDict_CheckExact(pools)) { Py_DECREF(pools); return 0; }
+    Py_XSETREF(p->pools, pools);
     return 1;
+}
+
+/* The collection has a Pool (keyspace/scan.py tracked(): its changes must be reported to it):
+ * 1, 0 or -1 (an entry for its id, live or not, is enough to leave it to the handler). */
+static int pooled(Plain *p, PyObject *coll) {
+    if (p->pools == NULL || !PyDict_GET_SIZE(p->pools)) return 0;
+    PyObject *id = PyLong_FromVoidPtr(coll);
+    if (id == NULL) return -1;
+    int r = PyDict_Contains(p->pools, id);
+    Py_DECREF(id);
+    return r;
 }
 
 /* strings.unmark would drop nothing for key: (id(db.data), key) not in ks.encodings. 1, 0 or -1. */
@@ -749,6 +774,50 @@ static int native_list(int kind, Plain *p, int writes, PyObject *args, PyObject 
     return (*reply = PyLong_FromSsize_t(len)) == NULL ? -1 : 1;
 }
 
+/* SADD (commands/sets.py) on the set v or a missing key, and HSET (commands/hashes.py) on
+ * the dict v (a missing key or a packed SmallHash are the handler's): members or fields are
+ * added as the handlers add them, to a collection without a Pool. */
+static int native_coll(int kind, Plain *p, int writes, PyObject *args, PyObject *v,
+                       PyObject **reply, int *changed) {
+    PyObject *key = PyList_GET_ITEM(args, 1);
+    Py_ssize_t nargs = PyList_GET_SIZE(args);
+    if (!writes) return NATIVE_FALLBACK;
+    if (kind == NATIVE_SADD ? v != NULL && Py_TYPE(v) != &PySet_Type
+                            : v == NULL || Py_TYPE(v) != &PyDict_Type || nargs % 2)
+        return NATIVE_FALLBACK;
+    int rc;
+    if (v != NULL && (rc = pooled(p, v)) != 0) return rc < 0 ? -1 : NATIVE_FALLBACK;
+    Py_ssize_t before = 0, after;
+    if (v == NULL) {        /* SADD: set(args[2:]) at key */
+        PyObject *members = PyList_GetSlice(args, 2, nargs);
+        PyObject *set = members == NULL ? NULL : PySet_New(members);
+        Py_XDECREF(members);
+        if (set == NULL) return -1;
+        rc = PyDict_SetItem(p->data, key, set);
+        after = PySet_GET_SIZE(set);
+        Py_DECREF(set);
+        if (rc < 0) return -1;
+        *changed = 1;
+    } else {
+        Py_INCREF(v);
+        rc = 0;
+        if (kind == NATIVE_SADD) {
+            before = PySet_GET_SIZE(v);
+            for (Py_ssize_t i = 2; rc == 0 && i < nargs; i++) rc = PySet_Add(v, PyList_GET_ITEM(args, i));
+            after = PySet_GET_SIZE(v);
+        } else {
+            before = PyDict_GET_SIZE(v);
+            for (Py_ssize_t i = 2; rc == 0 && i < nargs; i += 2)
+                rc = PyDict_SetItem(v, PyList_GET_ITEM(args, i), PyList_GET_ITEM(args, i + 1));
+            after = PyDict_GET_SIZE(v);
+        }
+        Py_DECREF(v);
+        *changed = kind == NATIVE_HSET || after != before;      /* HSET counts a change always */
+        if (rc < 0) return -1;
+    }
+    return (*reply = PyLong_FromSsize_t(after - before)) == NULL ? -1 : 1;
+}
+
 /* The command of kind on a key whose db- and key-level preconditions hold (plain_db,
  * plain_key), with writes allowed when plain_writes held: 1 with the reply in *reply,
  * whether the key was there in *found (the caller counts the lookup) and whether the
@@ -761,6 +830,7 @@ static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **
     if (v == NULL && PyErr_Occurred()) return -1;
     *found = v != NULL;
     *changed = 0;
+    if (kind >= NATIVE_SADD) return native_coll(kind, p, writes, args, v, reply, changed);
     if (kind >= NATIVE_LPUSH) return native_list(kind, p, writes, args, v, reply, changed);
     if (v != NULL && !PyUnicode_CheckExact(v)) return NATIVE_FALLBACK;
     if (kind == NATIVE_GET) {
@@ -870,12 +940,14 @@ static PyObject *native_stats(PyObject *module, PyObject *unused) {
 typedef struct {
     int env;                    /* 1: the preconditions were checked and hold (p is filled);
                                  * -1: they do not hold; 0: not checked since Python last ran */
-    int writes;                 /* plain_writes holds, nothing is propagated (prop.active is
-                                 * false) and c.prop is None */
+    int plain_writes;           /* plain_writes holds */
+    int writes;                 /* and nothing is propagated (prop.active is false), c.prop
+                                 * is None */
     int resp3;                  /* c.encode is our Encoder, for this protocol */
     long long slow_ns;          /* stats.slow_ns */
     Plain p;
-    PyObject *cmd[NATIVE_N];    /* the Command each native kind was met as (new references) */
+    PyObject *cmd[NATIVE_N];    /* the Command each native kind was met as in this batch (new
+                                 * references; a command's flags do not change) */
     long arity[NATIVE_N];
     int readonly[NATIVE_N];
     /* gathered effects, written back by run_settle */
@@ -892,11 +964,11 @@ static void run_init(NativeRun *r) {
 static void run_forget_env(NativeRun *r) {
     r->env = 0;
     plain_clear(&r->p);
-    for (int k = 1; k < NATIVE_N; k++) Py_CLEAR(r->cmd[k]);
 }
 
 static void run_free(NativeRun *r) {
     run_forget_env(r);
+    for (int k = 1; k < NATIVE_N; k++) Py_CLEAR(r->cmd[k]);
     buf_free(&r->out);
 }
 
@@ -984,8 +1056,9 @@ static int run_env(NativeRun *r, PyObject *engine, PyObject *c, const Py_ssize_t
     if ((ok = plain_db(c, cx[CX_db], &r->p)) <= 0) { plain_clear(&r->p); return ok; }
     if ((ok = attr_true(r->p.ks, s_ready_keys)) != 0) { plain_clear(&r->p); return ok < 0 ? -1 : 0; }
     r->env = 1;
-    r->writes = 0;
+    r->writes = r->plain_writes = 0;
     if ((ok = plain_writes(&r->p)) <= 0) return ok;
+    r->plain_writes = 1;
     if ((ok = attr_true(prop, s_active)) != 0) return ok < 0 ? -1 : 0;
     if ((ok = slot_not_none(c, cx[CX_prop], s_prop)) != 0) return ok < 0 ? -1 : 0;
     r->writes = 1;
@@ -1022,16 +1095,22 @@ static int run_kind(NativeRun *r, PyObject *cmd) {
  * native here: run_batch's path runs it), -1. t0: when the command started; *t1: when it
  * ended. A command past the SLOWLOG threshold is settled and logged here. */
 static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, PyObject *out,
-                   PyObject *stats, PyObject *args, long long t0, long long *t1) {
+                   PyObject *stats, PyObject *args, long long t0, long long *t1, int *per_call) {
     Py_ssize_t n = PyList_GET_SIZE(args);
     long arity = r->arity[kind];
     if (arity >= 0 ? n != arity : n < -arity) return 0;
     if (kind == NATIVE_SET && n != 3) return 0;
     int rc = plain_key(&r->p, PyList_GET_ITEM(args, 1));
     if (rc <= 0) return rc;
+    if (kind != NATIVE_GET && !r->writes) {
+        /* kept from writes by propagation alone: run_native runs it, run_batch propagates */
+        *per_call = r->plain_writes;
+        return 0;
+    }
+    *per_call = 0;
     PyObject *reply = NULL;
     int found = 0, changed = 0;
-    rc = native_op(kind, &r->p, r->writes, args, &reply, &found, &changed);
+    rc = native_op(kind, &r->p, 1, args, &reply, &found, &changed);
     if (rc <= 0) {
         if (changed) r->dirty++;        /* written, then failed: counted, as a handler's write */
         return rc;
@@ -1108,6 +1187,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
 
     NativeRun run;
     run_init(&run);
+    char skip[NATIVE_N] = {0};          /* kinds left to their handler for the rest of the batch */
     Py_ssize_t cx[CX_N], cm[CM_N];      /* copies: a nested call may recompute the caches */
     memcpy(cx, slots_of(&ctx_slots, Py_TYPE(c), ctx_slot_names, CX_N), sizeof(cx));
     if (!(out = get_slot(c, cx[CX_out], s_out))) goto fail;
@@ -1158,15 +1238,24 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
         Py_DECREF(name);
 
         /* a native command of the run (above), while its preconditions hold */
-        if (cmd != NULL && run.env >= 0 && PyList_CheckExact(args) && PyList_GET_SIZE(args) >= 2) {
+        int per_call = 1;       /* run_native may still run it on run_batch's path below */
+        if (cmd != NULL && PyList_CheckExact(args) && PyList_GET_SIZE(args) >= 2) {
             int kind = run_kind(&run, cmd);
             if (kind < 0) goto fail;
-            if (kind != NATIVE_NONE && run.env == 0 && run_env(&run, self, c, cx, monitors, prop, stats) < 0)
+            if (kind != NATIVE_NONE && !skip[kind] && run.env == 0
+                && run_env(&run, self, c, cx, monitors, prop, stats) < 0)
                 goto fail;
-            if (kind != NATIVE_NONE && run.env == 1) {
+            if (kind != NATIVE_NONE && (run.env < 0 || skip[kind])) {
+                per_call = 0;   /* its checks would fail as the run's did */
+                native_fallbacks[kind]++;
+            } else if (kind != NATIVE_NONE) {
                 long long t1;
-                int rc = run_one(&run, kind, c, cx, out, stats, args, t0, &t1);
+                int rc = run_one(&run, kind, c, cx, out, stats, args, t0, &t1, &per_call);
                 if (rc < 0) goto fail;
+                if (rc == 0 && !per_call) {
+                    skip[kind] = 1;     /* a value it leaves to the handler: not tried again here */
+                    native_fallbacks[kind]++;
+                }
                 if (rc > 0) {
                     t0 = t1;
                     Py_CLEAR(cmd);
@@ -1225,7 +1314,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                 if (handler == NULL) goto fail;
                 int kind = native_kind(handler);
                 reply = NULL;
-                if (kind != NATIVE_NONE && run_native(kind, c, cx[CX_db], args, &reply) == NATIVE_FALLBACK)
+                if (kind != NATIVE_NONE && (!per_call || run_native(kind, c, cx[CX_db], args, &reply) == NATIVE_FALLBACK))
                     kind = NATIVE_NONE;             /* NULL reply with an error: as the handler's */
                 py = kind == NATIVE_NONE;
                 if (kind == NATIVE_NONE) {

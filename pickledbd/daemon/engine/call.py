@@ -38,10 +38,10 @@ _SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscrib
                             "sunsubscribe", "ping", "quit", "reset"))
 
 
-# Commands the compiled run_batch runs itself while its preconditions hold (plain strings and
-# lists, no expiry on the key, no events, tracking or access accounting: in _speedups.c),
+# Commands the compiled run_batch runs itself while its preconditions hold (plain strings,
+# lists, sets and big hashes, no expiry on the key, no events, tracking or access accounting: in _speedups.c),
 # and through their Python handler otherwise. The handlers remain the semantics.
-NATIVE = ("get", "set", "incr", "lpush", "rpush", "lpop", "rpop")
+NATIVE = ("get", "set", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset")
 
 if speedups.COMPILED:
     speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
