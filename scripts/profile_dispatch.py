@@ -82,6 +82,9 @@ def requests(name: str, n: int) -> list[bytes]:
         "sadd": cmd(b"SADD", b"myset", b"element:000000000123"),
         "mset": cmd(b"MSET", *[x for i in range(10) for x in (b"key:%012d" % i, b"xxx")]),
         "lrange_100": cmd(b"LRANGE", b"mylist", b"0", b"99"),
+        "rpop": cmd(b"RPOP", b"mylist"),
+        "spop": cmd(b"SPOP", b"myset"),
+        "zpopmin": cmd(b"ZPOPMIN", b"myzset"),
     }
     if name == "zadd":
         return [cmd(b"ZADD", b"myzset", b"0", b"element:%012d" % random.randrange(10 ** 6)) for _ in range(n)]
@@ -91,7 +94,7 @@ def requests(name: str, n: int) -> list[bytes]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=20000, help="requests per test")
-    ap.add_argument("--tests", default="set,get,incr,lpush,hset,sadd,zadd,mset,lrange_100")
+    ap.add_argument("--tests", default="set,get,incr,lpush,hset,sadd,zadd,mset,lrange_100,rpop,spop,zpopmin")
     ap.add_argument("--profile", metavar="TEST", help="print a cProfile of this test")
     ap.add_argument("--pipeline", default="1,16", help="request shapes: requests per read")
     ap.add_argument("--aof", choices=("always", "everysec", "no"),
@@ -119,9 +122,23 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def fill(client, name: str, n: int) -> None:
+    """What the pop tests take from: at least n elements (members numbered as in bench.py)."""
+    rnd = random.Random(1)
+    for i in range(0, n, 1000):
+        if name == "rpop":
+            client.data_received(cmd(b"RPUSH", b"mylist", *[b"xxx"] * 1000))
+        elif name == "spop":
+            client.data_received(cmd(b"SADD", b"myset", *[b"fill:%d" % (i + k) for k in range(1000)]))
+        elif name == "zpopmin":
+            client.data_received(cmd(b"ZADD", b"myzset", *[x for k in range(1000) for x in
+                                                           (b"%d" % rnd.randrange(10 ** 6), b"fill:%d" % (i + k))]))
+
+
 def run(args, client, turns) -> None:
     client.data_received(cmd(b"RPUSH", b"mylist", *[b"xxx"] * 600))
     if args.profile:
+        fill(client, args.profile, max(50000, args.n + 1000))
         reqs = requests(args.profile, args.n)
         prof = cProfile.Profile()
         prof.runcall(lambda: [(client.data_received(r), turns.run()) for r in reqs])
@@ -129,6 +146,7 @@ def run(args, client, turns) -> None:
         return
     for name in args.tests.split(","):
         for pipeline in map(int, args.pipeline.split(",")):
+            fill(client, name, max(50000, args.n + 1000))   # constant: instruction diffs stay per request
             reqs = requests(name, args.n)
             chunks = [b"".join(reqs[i:i + pipeline]) for i in range(0, len(reqs), pipeline)]
             t = time.perf_counter()

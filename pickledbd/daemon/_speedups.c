@@ -350,7 +350,7 @@ static PyObject *empty_bytes;
     X(ctx) X(reader) X(net) X(transport) X(writing_paused) X(authenticated) X(_buf) X(_left) \
     X(error) X(max_bulk) X(unauth) X(more) X(last_interaction) X(clock) X(net_input) \
     X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
-    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools)
+    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead)
 
 #define DECLARE(n) static PyObject *s_##n;
 NAMES(DECLARE)
@@ -567,7 +567,9 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *     without a count, the element popped an exact str;
  *   - SADD, HSET: the writes' conditions (but ks.encodings), the value absent (SADD only) or an
  *     exact set (SADD) or dict (HSET: a packed SmallHash is the handler's) with no Pool in
- *     ks.scans.pools (keyspace/scan.py tracked()); HSET with whole field-value pairs.
+ *     ks.scans.pools (keyspace/scan.py tracked()); HSET with whole field-value pairs;
+ *   - SPOP without a count: the value absent, or an exact set of two or more members with a
+ *     live Pool in step with it (see native_spop), the member picked an exact str.
  * The effects, in the handler's order: lookup's ks.hits / ks.misses (when ks.read_cmd),
  * then data[key] = value (or the deque's change, and the key's removal with its last
  * element) and ks.dirty += 1 when something changed. Replies: the value or None (GET, a pop),
@@ -576,9 +578,10 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  * always, SADD only when a member was added). */
 
 enum { NATIVE_NONE, NATIVE_GET, NATIVE_SET, NATIVE_INCR,
-       NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_SADD, NATIVE_HSET, NATIVE_N };
+       NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_SADD, NATIVE_HSET, NATIVE_SPOP, NATIVE_N };
 static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr", "lpush", "rpush", "lpop", "rpop",
-                                             "sadd", "hset"};
+                                             "sadd", "hset", "spop"};
+static PyObject *Pool_type, *random_fn;         /* keyspace/scan.py Pool, random.random */
 static PyObject *deque_type;                    /* collections.deque: a list's value */
 static PyObject *native_handler[NATIVE_N];      /* the Python handler each one stands for */
 static unsigned long long native_runs[NATIVE_N], native_fallbacks[NATIVE_N];
@@ -818,6 +821,70 @@ static int native_coll(int kind, Plain *p, int writes, PyObject *args, PyObject 
     return (*reply = PyLong_FromSsize_t(after - before)) == NULL ? -1 : 1;
 }
 
+/* SPOP without a count (commands/sets.py spop), from a set of two or more members whose Pool
+ * (keyspace/scan.py) is live and in step with it: Pool.pick, step for step and with the same
+ * random.random() draws, then s.remove(m) and Pool.removed((m,)). The first SPOP of a set
+ * (no Pool yet) and the pop of its last member are the handler's. */
+static int native_spop(Plain *p, PyObject *args, PyObject *s, PyObject **reply, int *changed) {
+    if (PyList_GET_SIZE(args) != 2 || Pool_type == NULL || random_fn == NULL) return NATIVE_FALLBACK;
+    if (s == NULL) {
+        Py_INCREF(Py_None);
+        *reply = Py_None;
+        return 1;
+    }
+    if (Py_TYPE(s) != &PySet_Type || PySet_GET_SIZE(s) < 2 || p->pools == NULL) return NATIVE_FALLBACK;
+    PyObject *id = PyLong_FromVoidPtr(s);
+    if (id == NULL) return -1;
+    PyObject *pool = PyDict_GetItemWithError(p->pools, id);     /* borrowed */
+    Py_DECREF(id);
+    if (pool == NULL) return PyErr_Occurred() ? -1 : NATIVE_FALLBACK;
+    if (Py_TYPE(pool) != (PyTypeObject *)Pool_type) return NATIVE_FALLBACK;
+    Py_INCREF(pool);
+    int rc = NATIVE_FALLBACK;
+    PyObject *ref = NULL, *items = NULL, *dead = NULL, *m = NULL;
+    if (!(ref = PyObject_GetAttr(pool, s_ref))) { rc = -1; goto done; }
+    if (!PyWeakref_CheckRefExact(ref) || PyWeakref_GET_OBJECT(ref) != s) goto done;    /* p.ref() is s */
+    if (!(items = PyObject_GetAttr(pool, s_items)) || !(dead = PyObject_GetAttr(pool, s_dead))) { rc = -1; goto done; }
+    /* _fresh: the items as they are, when they are a list in step with the set */
+    if (!PyList_CheckExact(items) || !PySet_CheckExact(dead)
+        || PyList_GET_SIZE(items) - PySet_GET_SIZE(dead) != PySet_GET_SIZE(s))
+        goto done;
+    Py_ssize_t n = PyList_GET_SIZE(items);
+    for (;;) {      /* pick: items[int(random() * n)] until a live member */
+        PyObject *x = PyObject_CallNoArgs(random_fn);
+        if (x == NULL) { rc = -1; goto done; }
+        double r = PyFloat_AsDouble(x);
+        Py_DECREF(x);
+        if (r == -1.0 && PyErr_Occurred()) { rc = -1; goto done; }
+        Py_ssize_t i = (Py_ssize_t)(r * (double)n);
+        if (i < 0 || i >= n) { PyErr_SetString(PyExc_IndexError, "list index out of range"); rc = -1; goto done; }
+        m = PyList_GET_ITEM(items, i);
+        Py_INCREF(m);
+        int is_dead = PySet_Contains(dead, m);
+        if (is_dead < 0) { rc = -1; goto done; }
+        if (!is_dead) break;
+        Py_CLEAR(m);
+    }
+    int live = PySet_Contains(s, m);
+    if (live <= 0 || !PyUnicode_CheckExact(m)) {
+        /* changed behind the pool's back (the handler starts again from the set's members):
+         * it draws again; an odd member is the handler's too. Neither happens here. */
+        rc = live < 0 ? -1 : NATIVE_FALLBACK;
+        goto done;
+    }
+    /* s.remove(m); p.removed((m,)): dead.update, items dropped when half of them are dead */
+    if (PySet_Discard(s, m) < 0 || PySet_Add(dead, m) < 0) { rc = -1; goto done; }
+    *changed = 1;
+    if (PySet_GET_SIZE(dead) * 2 > n && PyObject_SetAttr(pool, s_items, Py_None) < 0) { rc = -1; goto done; }
+    *reply = m;
+    m = NULL;
+    rc = 1;
+done:
+    Py_XDECREF(m); Py_XDECREF(ref); Py_XDECREF(items); Py_XDECREF(dead);
+    Py_DECREF(pool);
+    return rc;
+}
+
 /* The command of kind on a key whose db- and key-level preconditions hold (plain_db,
  * plain_key), with writes allowed when plain_writes held: 1 with the reply in *reply,
  * whether the key was there in *found (the caller counts the lookup) and whether the
@@ -830,6 +897,7 @@ static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **
     if (v == NULL && PyErr_Occurred()) return -1;
     *found = v != NULL;
     *changed = 0;
+    if (kind == NATIVE_SPOP) return writes ? native_spop(p, args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind >= NATIVE_SADD) return native_coll(kind, p, writes, args, v, reply, changed);
     if (kind >= NATIVE_LPUSH) return native_list(kind, p, writes, args, v, reply, changed);
     if (v != NULL && !PyUnicode_CheckExact(v)) return NATIVE_FALLBACK;
@@ -877,6 +945,10 @@ static int count_lookup(PyObject *ks, int found) {
  * the reply in *reply, NATIVE_FALLBACK, or -1. */
 static int run_native(int kind, PyObject *c, Py_ssize_t db_off, PyObject *args, PyObject **reply) {
     if (!PyList_CheckExact(args) || PyList_GET_SIZE(args) < 2) return NATIVE_FALLBACK;
+    if (kind == NATIVE_SPOP) {          /* only in a run, where nothing is propagated */
+        native_fallbacks[kind]++;
+        return NATIVE_FALLBACK;
+    }
     if (kind == NATIVE_SET && PyList_GET_SIZE(args) != 3) return NATIVE_FALLBACK;
     Plain p;
     int found = 0, writes = 0, changed = 0;
@@ -908,6 +980,17 @@ static PyObject *configure_native(PyObject *module, PyObject *args) {
     Py_XSETREF(Database_type, (PyTypeObject *)dbt);
     Py_INCREF(ok);
     Py_XSETREF(ok_reply, ok);
+    Py_RETURN_NONE;
+}
+
+/* configure_pools(Pool, random.random): what the native SPOP picks with */
+static PyObject *configure_pools(PyObject *module, PyObject *args) {
+    PyObject *pool, *rnd;
+    if (!PyArg_ParseTuple(args, "O!O:configure_pools", &PyType_Type, &pool, &rnd)) return NULL;
+    Py_INCREF(pool);
+    Py_XSETREF(Pool_type, pool);
+    Py_INCREF(rnd);
+    Py_XSETREF(random_fn, rnd);
     Py_RETURN_NONE;
 }
 
@@ -1103,8 +1186,9 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
     int rc = plain_key(&r->p, PyList_GET_ITEM(args, 1));
     if (rc <= 0) return rc;
     if (kind != NATIVE_GET && !r->writes) {
-        /* kept from writes by propagation alone: run_native runs it, run_batch propagates */
-        *per_call = r->plain_writes;
+        /* kept from writes by propagation alone: run_native runs it, run_batch propagates
+         * the request (not SPOP: it propagates as SREM, which only its handler says) */
+        *per_call = r->plain_writes && kind != NATIVE_SPOP;
         return 0;
     }
     *per_call = 0;
@@ -1253,7 +1337,10 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                 int rc = run_one(&run, kind, c, cx, out, stats, args, t0, &t1, &per_call);
                 if (rc < 0) goto fail;
                 if (rc == 0 && !per_call) {
-                    skip[kind] = 1;     /* a value it leaves to the handler: not tried again here */
+                    /* a value it leaves to the handler: not tried again in this batch; but
+                     * SPOP's usual reason, a set without a Pool yet, is over once the
+                     * handler made one */
+                    skip[kind] = kind != NATIVE_SPOP;
                     native_fallbacks[kind]++;
                 }
                 if (rc > 0) {
@@ -1777,6 +1864,8 @@ static PyMethodDef methods[] = {
      "configure(RedisError, BlockOn, arity_error, OUT_CHUNK): what run_batch needs from the engine"},
     {"configure_native", configure_native, METH_VARARGS,
      "configure_native(Database, {name: handler}, OK): the handlers run_batch may run natively"},
+    {"configure_pools", configure_pools, METH_VARARGS,
+     "configure_pools(Pool, random.random): keyspace/scan.py's Pool and the draws the native SPOP makes"},
     {"native_stats", native_stats, METH_NOARGS,
      "native_stats() -> {name: (native runs, fallbacks to the handler)}"},
     {"split_canonical", (PyCFunction)(void (*)(void))split_canonical, METH_FASTCALL,

@@ -27,3 +27,4 @@ if COMPILED:
     configure = _speedups.configure       # configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
     configure_native = _speedups.configure_native   # (Database, {name: handler}, OK): NATIVE in call.py
     data_received = _speedups.data_received   # data_received(conn, data): net/connection.py
+    configure_pools = _speedups.configure_pools     # (Pool, random.random): the native SPOP

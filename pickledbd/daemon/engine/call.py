@@ -15,6 +15,7 @@ tests/test_engine.py runs every family through each caller and compares what the
 from __future__ import annotations
 
 import logging
+import random
 import time
 from time import perf_counter_ns
 from types import MethodType
@@ -22,6 +23,7 @@ from types import MethodType
 from .. import speedups
 from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, arity_error, unknown_command
 from ..keyspace.database import Database
+from ..keyspace.scan import Pool
 from ..protocol.reply import OK
 from .blocking import BlockOn
 from .command import REGISTRY, CommandTable, resolve
@@ -41,10 +43,11 @@ _SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscrib
 # Commands the compiled run_batch runs itself while its preconditions hold (plain strings,
 # lists, sets and big hashes, no expiry on the key, no events, tracking or access accounting: in _speedups.c),
 # and through their Python handler otherwise. The handlers remain the semantics.
-NATIVE = ("get", "set", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset")
+NATIVE = ("get", "set", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop")
 
 if speedups.COMPILED:
     speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
+    speedups.configure_pools(Pool, random.random)       # SPOP picks as Pool.pick does
 
 
 class Engine:
