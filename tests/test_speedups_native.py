@@ -1,4 +1,5 @@
-"""The native GET, SET, INCR, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET and SPOP of the compiled hot path (engine/call.py NATIVE, _speedups.c
+"""The native GET, SET, INCR, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZPOPMIN and ZPOPMAX of the
+compiled hot path (engine/call.py NATIVE, _speedups.c
 run_native) do what their Python handlers do: one request sequence, run through the hot path
 (run_batch) in a process with ``PICKLEDBD_PURE=1`` and in one on the compiled path, gives the
 same replies and the same side effects (INFO stats and commandstats, keyspace hits/misses,
@@ -62,6 +63,15 @@ def sequence() -> list:
                     ["HSET", "hp", "j", "5"], ["HLEN", "hp"], ["HSET", "h", "j", "5"],
                     ["HLEN", "h"], ["HSET", "\udcfe", "k", "y" * 70], ["HSET", "\udcfe", "\udcff", "é"],
                     ["HGET", "\udcfe", "\udcff"], ["HINCRBY", "h", "n", "1"], ["HSET", "h", "n", "7"], ["HGET", "h", "n"]]),
+        ("zsets", [["ZPOPMIN", "z"], ["ZPOPMAX", "z"], ["ZADD", "z", *[x for i in range(140) for x in ("%d.5" % (i % 7), "m%d" % i)]], ["OBJECT", "ENCODING", "z"],
+                   ["ZADD", "z", "-inf", "\udcff", "inf", "é", "0.1", "x"], ["ZPOPMIN", "z"], ["ZPOPMAX", "z"],
+                   ["ZPOPMAX", "z"], ["ZPOPMIN", "z"], ["ZPOPMIN", "z", "2"], ["ZPOPMAX", "z", "0"], ["ZCARD", "z"],
+                   ["ZSCORE", "z", "m3"], ["ZADD", "s", "1", "a", "2", "b"], ["ZPOPMIN", "s"], ["ZPOPMAX", "s"],
+                   ["ZPOPMIN", "s"], ["SET", "str", "1"], ["ZPOPMIN", "str"], ["ZPOPMIN", "z", "1", "x"],
+                   ["ZADD", "two", *[x for i in range(130) for x in ("1", "t%d" % i)]],
+                   ["ZREMRANGEBYRANK", "two", "0", "127"], ["ZPOPMIN", "two"], ["ZPOPMIN", "two"], ["EXISTS", "two"],
+                   ["ZPOPMIN", "two"], ["ZADD", "e", *[x for i in range(130) for x in ("1", "e%d" % i)]],
+                   ["PEXPIREAT", "e", "99999999999999"], ["ZPOPMIN", "e"], ["ZCARD", "e"]]),
         ("lists", [["LPUSH", "l", "a"], ["LPUSH", "l", "b", "c"], ["RPUSH", "l", "\udcff", "é"], ["LRANGE", "l", "0", "-1"],
                    ["LPOP", "l"], ["RPOP", "l"], ["LPOP", "l", "1"], ["RPOP", "l", "0"], ["LLEN", "l"], ["RPOP", "l"],
                    ["LPOP", "l"], ["EXISTS", "l"], ["LPOP", "l"], ["RPOP", "nol"], ["LPOP", "nol", "2"],
@@ -178,7 +188,8 @@ def test_native_commands_give_the_handlers_replies_and_effects():
     compiled, pure = run_corpus(False), run_corpus(True)
     native = compiled.pop("native")
     assert pure.pop("native") is None
-    for name in ("get", "set", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop"):
+    for name in ("get", "set", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zpopmin",
+                 "zpopmax"):
         runs, fallbacks = native[name]
         assert runs >= 3 and fallbacks >= 1, (name, native)
     assert len(compiled["records"]) > 50 and len(compiled["slowlog"]) > 300
@@ -208,6 +219,9 @@ REQS = st.lists(st.one_of(
     st.tuples(st.sampled_from(["SCARD", "SPOP", "HLEN", "HRANDFIELD"]), st.sampled_from(KEYS)),
     st.tuples(st.just("HSET"), st.sampled_from(KEYS), VALUES, st.sampled_from(["v", "w" * 65])),
     st.tuples(st.just("HGET"), st.sampled_from(KEYS), VALUES),
+    st.tuples(st.just("ZADD"), st.sampled_from(KEYS), VALUES.filter(str.isdigit), VALUES),
+    st.sampled_from(KEYS).map(lambda k: ("ZADD", k, *[x for i in range(130) for x in (str(i % 5), "b%d" % i)])),
+    st.tuples(st.sampled_from(["ZPOPMIN", "ZPOPMAX", "ZCARD"]), st.sampled_from(KEYS)),
     st.tuples(st.just("APPEND"), st.sampled_from(KEYS), st.just("z")),
     st.tuples(st.just("DEL"), st.sampled_from(KEYS)),
     # what sees the effects of the native commands before it in the same batch

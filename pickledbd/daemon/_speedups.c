@@ -350,7 +350,8 @@ static PyObject *empty_bytes;
     X(ctx) X(reader) X(net) X(transport) X(writing_paused) X(authenticated) X(_buf) X(_left) \
     X(error) X(max_bulk) X(unauth) X(more) X(last_interaction) X(clock) X(net_input) \
     X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
-    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead)
+    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead) \
+    X(_m) X(_o) X(big_scores)
 
 #define DECLARE(n) static PyObject *s_##n;
 NAMES(DECLARE)
@@ -569,7 +570,9 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *     exact set (SADD) or dict (HSET: a packed SmallHash is the handler's) with no Pool in
  *     ks.scans.pools (keyspace/scan.py tracked()); HSET with whole field-value pairs;
  *   - SPOP without a count: the value absent, or an exact set of two or more members with a
- *     live Pool in step with it (see native_spop), the member picked an exact str.
+ *     live Pool in step with it (see native_spop), the member picked an exact str;
+ *   - ZPOPMIN, ZPOPMAX without a count: the value absent or an exact ZSet in its big form with
+ *     two or more members.
  * The effects, in the handler's order: lookup's ks.hits / ks.misses (when ks.read_cmd),
  * then data[key] = value (or the deque's change, and the key's removal with its last
  * element) and ks.dirty += 1 when something changed. Replies: the value or None (GET, a pop),
@@ -578,10 +581,12 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  * always, SADD only when a member was added). */
 
 enum { NATIVE_NONE, NATIVE_GET, NATIVE_SET, NATIVE_INCR,
-       NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_SADD, NATIVE_HSET, NATIVE_SPOP, NATIVE_N };
+       NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_SADD, NATIVE_HSET, NATIVE_SPOP,
+       NATIVE_ZPOPMIN, NATIVE_ZPOPMAX, NATIVE_N };
 static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr", "lpush", "rpush", "lpop", "rpop",
-                                             "sadd", "hset", "spop"};
+                                             "sadd", "hset", "spop", "zpopmin", "zpopmax"};
 static PyObject *Pool_type, *random_fn;         /* keyspace/scan.py Pool, random.random */
+static PyObject *ZSet_type, *unkey_fn;          /* keyspace/zset.py ZSet, unkey */
 static PyObject *deque_type;                    /* collections.deque: a list's value */
 static PyObject *native_handler[NATIVE_N];      /* the Python handler each one stands for */
 static unsigned long long native_runs[NATIVE_N], native_fallbacks[NATIVE_N];
@@ -885,6 +890,51 @@ done:
     return rc;
 }
 
+/* ZPOPMIN/ZPOPMAX without a count (commands/zsets.py _zpop) from a big sorted set (the
+ * SortedList form) of two or more members, as ZSet.pop(1) does it: one SortedList.pop (the
+ * library's Python method), the member's score dropped; the reply [member, score]. A missing
+ * key replies an empty array; small sets and the last member are the handler's. */
+static int native_zpop(int kind, PyObject *args, PyObject *zs, PyObject **reply, int *changed) {
+    if (PyList_GET_SIZE(args) != 2 || ZSet_type == NULL) return NATIVE_FALLBACK;
+    if (zs == NULL) return (*reply = PyList_New(0)) == NULL ? -1 : 1;
+    if (Py_TYPE(zs) != (PyTypeObject *)ZSet_type) return NATIVE_FALLBACK;
+    int rc = NATIVE_FALLBACK;
+    PyObject *m = NULL, *o = NULL, *scores = NULL, *popped = NULL, *member = NULL;
+    if (!(m = PyObject_GetAttr(zs, s__m)) || !(o = PyObject_GetAttr(zs, s__o))
+        || !(scores = PyObject_GetAttr(zs, s_big_scores))) { rc = -1; goto done; }
+    if (m != Py_None || !PyDict_CheckExact(scores) || PyDict_GET_SIZE(scores) < 2) goto done;
+    PyObject *where = PyLong_FromLong(kind == NATIVE_ZPOPMAX ? -1 : 0);
+    if (where == NULL) { rc = -1; goto done; }
+    popped = PyObject_CallMethodOneArg(o, s_pop, where);
+    Py_DECREF(where);
+    if (popped == NULL) { rc = -1; goto done; }
+    *changed = 1;
+    if (!PyTuple_CheckExact(popped) || PyTuple_GET_SIZE(popped) != 2) {
+        PyErr_SetString(PyExc_SystemError, "a sorted set's SortedList holds something else than (score, key)");
+        rc = -1;
+        goto done;
+    }
+    PyObject *k = PyTuple_GET_ITEM(popped, 1);
+    if (PyUnicode_CheckExact(k) && PyUnicode_IS_ASCII(k)) {
+        Py_INCREF(k);
+        member = k;
+    } else if (!(member = PyObject_CallOneArg(unkey_fn, k))) {
+        rc = -1;
+        goto done;
+    }
+    if (PyDict_DelItem(scores, member) < 0) { rc = -1; goto done; }
+    if (!(*reply = PyList_New(2))) { rc = -1; goto done; }
+    PyObject *score = PyTuple_GET_ITEM(popped, 0);
+    Py_INCREF(score);
+    PyList_SET_ITEM(*reply, 0, member);
+    PyList_SET_ITEM(*reply, 1, score);
+    member = NULL;
+    rc = 1;
+done:
+    Py_XDECREF(m); Py_XDECREF(o); Py_XDECREF(scores); Py_XDECREF(popped); Py_XDECREF(member);
+    return rc;
+}
+
 /* The command of kind on a key whose db- and key-level preconditions hold (plain_db,
  * plain_key), with writes allowed when plain_writes held: 1 with the reply in *reply,
  * whether the key was there in *found (the caller counts the lookup) and whether the
@@ -897,6 +947,7 @@ static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **
     if (v == NULL && PyErr_Occurred()) return -1;
     *found = v != NULL;
     *changed = 0;
+    if (kind >= NATIVE_ZPOPMIN) return writes ? native_zpop(kind, args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind == NATIVE_SPOP) return writes ? native_spop(p, args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind >= NATIVE_SADD) return native_coll(kind, p, writes, args, v, reply, changed);
     if (kind >= NATIVE_LPUSH) return native_list(kind, p, writes, args, v, reply, changed);
@@ -994,6 +1045,17 @@ static PyObject *configure_pools(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* configure_zsets(ZSet, unkey): what the native ZPOPMIN/ZPOPMAX pop from */
+static PyObject *configure_zsets(PyObject *module, PyObject *args) {
+    PyObject *zset, *unkey;
+    if (!PyArg_ParseTuple(args, "O!O:configure_zsets", &PyType_Type, &zset, &unkey)) return NULL;
+    Py_INCREF(zset);
+    Py_XSETREF(ZSet_type, zset);
+    Py_INCREF(unkey);
+    Py_XSETREF(unkey_fn, unkey);
+    Py_RETURN_NONE;
+}
+
 /* native_stats() -> {name: (runs, fallbacks)}: how often each native command ran here */
 static PyObject *native_stats(PyObject *module, PyObject *unused) {
     PyObject *d = PyDict_New();
@@ -1026,7 +1088,7 @@ typedef struct {
     int plain_writes;           /* plain_writes holds */
     int writes;                 /* and nothing is propagated (prop.active is false), c.prop
                                  * is None */
-    int resp3;                  /* c.encode is our Encoder, for this protocol */
+    Encoder *enc;               /* c.encode, when it is our Encoder (new reference) */
     long long slow_ns;          /* stats.slow_ns */
     Plain p;
     PyObject *cmd[NATIVE_N];    /* the Command each native kind was met as in this batch (new
@@ -1047,6 +1109,7 @@ static void run_init(NativeRun *r) {
 static void run_forget_env(NativeRun *r) {
     r->env = 0;
     plain_clear(&r->p);
+    Py_CLEAR(r->enc);
 }
 
 static void run_free(NativeRun *r) {
@@ -1125,10 +1188,8 @@ static int run_env(NativeRun *r, PyObject *engine, PyObject *c, const Py_ssize_t
     if ((ok = attr_true(prop, s_pending)) != 0) return ok < 0 ? -1 : 0;
     PyObject *enc = get_slot(c, cx[CX_encode], s_encode);
     if (enc == NULL) return -1;
-    int ours = Py_TYPE(enc) == &EncoderType;
-    r->resp3 = ours && ((Encoder *)enc)->resp3;
-    Py_DECREF(enc);
-    if (!ours) return 0;
+    if (Py_TYPE(enc) != &EncoderType) { Py_DECREF(enc); return 0; }
+    Py_XSETREF(r->enc, (Encoder *)enc);
     PyObject *slow = PyObject_GetAttr(stats, s_slow_ns);
     if (slow == NULL) return -1;
     int overflow = 0;
@@ -1210,10 +1271,7 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
         else r->misses++;
     }
     if (changed) r->dirty++;
-    if (reply == Py_None) rc = r->resp3 ? buf_add(&r->out, "_\r\n", 3) : buf_add(&r->out, "$-1\r\n", 5);
-    else if (PyUnicode_CheckExact(reply)) rc = buf_bulk(&r->out, reply);
-    else if (PyBytes_CheckExact(reply)) rc = buf_add(&r->out, PyBytes_AS_STRING(reply), PyBytes_GET_SIZE(reply));
-    else rc = buf_int(&r->out, reply);
+    rc = buf_value(&r->out, r->enc, reply);      /* c.encode's bytes (ours: no Python for these) */
     if (rc == 0 && dt >= r->slow_ns) {
         /* stats.slow_command(c, cmd, args, dt), after the command's accounting (as in call.py) */
         PyObject *cmd = r->cmd[kind], *pdt = NULL;
@@ -1866,6 +1924,8 @@ static PyMethodDef methods[] = {
      "configure_native(Database, {name: handler}, OK): the handlers run_batch may run natively"},
     {"configure_pools", configure_pools, METH_VARARGS,
      "configure_pools(Pool, random.random): keyspace/scan.py's Pool and the draws the native SPOP makes"},
+    {"configure_zsets", configure_zsets, METH_VARARGS,
+     "configure_zsets(ZSet, unkey): keyspace/zset.py's sorted set, for the native ZPOPMIN/ZPOPMAX"},
     {"native_stats", native_stats, METH_NOARGS,
      "native_stats() -> {name: (native runs, fallbacks to the handler)}"},
     {"split_canonical", (PyCFunction)(void (*)(void))split_canonical, METH_FASTCALL,

@@ -24,6 +24,7 @@ from .. import speedups
 from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, arity_error, unknown_command
 from ..keyspace.database import Database
 from ..keyspace.scan import Pool
+from ..keyspace.zset import ZSet, unkey
 from ..protocol.reply import OK
 from .blocking import BlockOn
 from .command import REGISTRY, CommandTable, resolve
@@ -43,11 +44,12 @@ _SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscrib
 # Commands the compiled run_batch runs itself while its preconditions hold (plain strings,
 # lists, sets and big hashes, no expiry on the key, no events, tracking or access accounting: in _speedups.c),
 # and through their Python handler otherwise. The handlers remain the semantics.
-NATIVE = ("get", "set", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop")
+NATIVE = ("get", "set", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zpopmin", "zpopmax")
 
 if speedups.COMPILED:
     speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
     speedups.configure_pools(Pool, random.random)       # SPOP picks as Pool.pick does
+    speedups.configure_zsets(ZSet, unkey)
 
 
 class Engine:
