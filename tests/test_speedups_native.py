@@ -1,5 +1,5 @@
-"""The native GET, SET, INCR, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZPOPMIN and ZPOPMAX of the
-compiled hot path (engine/call.py NATIVE, _speedups.c
+"""The native GET, SET, INCR, MSET, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZPOPMIN and ZPOPMAX
+of the compiled hot path (engine/call.py NATIVE, _speedups.c
 run_native) do what their Python handlers do: one request sequence, run through the hot path
 (run_batch) in a process with ``PICKLEDBD_PURE=1`` and in one on the compiled path, gives the
 same replies and the same side effects (INFO stats and commandstats, keyspace hits/misses,
@@ -72,6 +72,11 @@ def sequence() -> list:
                    ["ZREMRANGEBYRANK", "two", "0", "127"], ["ZPOPMIN", "two"], ["ZPOPMIN", "two"], ["EXISTS", "two"],
                    ["ZPOPMIN", "two"], ["ZADD", "e", *[x for i in range(130) for x in ("1", "e%d" % i)]],
                    ["PEXPIREAT", "e", "99999999999999"], ["ZPOPMIN", "e"], ["ZCARD", "e"]]),
+        ("mset", [["MSET", "a", "1", "b", "2"], ["MSET", "a", "x", "a", "y"], ["GET", "a"], ["MSET", "a"],
+                  ["MSET", "a", "1", "b"], ["LPUSH", "l", "1"], ["MSET", "l", "now", "c", "3"], ["TYPE", "l"],
+                  ["SET", "t", "1", "PXAT", "99999999999999"], ["MSET", "t", "2", "u", "\udcff"], ["PTTL", "t"],
+                  ["INCRBYFLOAT", "f", "1"], ["MSET", "f", "2"], ["OBJECT", "ENCODING", "f"], ["MGET", "a", "b", "u"],
+                  ["MSET", "\udcfe", "é", "k", ""], ["MGET", "\udcfe", "k"], ["DBSIZE"]]),
         ("lists", [["LPUSH", "l", "a"], ["LPUSH", "l", "b", "c"], ["RPUSH", "l", "\udcff", "é"], ["LRANGE", "l", "0", "-1"],
                    ["LPOP", "l"], ["RPOP", "l"], ["LPOP", "l", "1"], ["RPOP", "l", "0"], ["LLEN", "l"], ["RPOP", "l"],
                    ["LPOP", "l"], ["EXISTS", "l"], ["LPOP", "l"], ["RPOP", "nol"], ["LPOP", "nol", "2"],
@@ -188,8 +193,8 @@ def test_native_commands_give_the_handlers_replies_and_effects():
     compiled, pure = run_corpus(False), run_corpus(True)
     native = compiled.pop("native")
     assert pure.pop("native") is None
-    for name in ("get", "set", "incr", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zpopmin",
-                 "zpopmax"):
+    for name in ("get", "set", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
+                 "zpopmin", "zpopmax"):
         runs, fallbacks = native[name]
         assert runs >= 3 and fallbacks >= 1, (name, native)
     assert len(compiled["records"]) > 50 and len(compiled["slowlog"]) > 300
@@ -219,6 +224,7 @@ REQS = st.lists(st.one_of(
     st.tuples(st.sampled_from(["SCARD", "SPOP", "HLEN", "HRANDFIELD"]), st.sampled_from(KEYS)),
     st.tuples(st.just("HSET"), st.sampled_from(KEYS), VALUES, st.sampled_from(["v", "w" * 65])),
     st.tuples(st.just("HGET"), st.sampled_from(KEYS), VALUES),
+    st.tuples(st.just("MSET"), st.sampled_from(KEYS), VALUES, st.sampled_from(KEYS), VALUES),
     st.tuples(st.just("ZADD"), st.sampled_from(KEYS), VALUES.filter(str.isdigit), VALUES),
     st.sampled_from(KEYS).map(lambda k: ("ZADD", k, *[x for i in range(130) for x in (str(i % 5), "b%d" % i)])),
     st.tuples(st.sampled_from(["ZPOPMIN", "ZPOPMAX", "ZCARD"]), st.sampled_from(KEYS)),

@@ -572,7 +572,8 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *   - SPOP without a count: the value absent, or an exact set of two or more members with a
  *     live Pool in step with it (see native_spop), the member picked an exact str;
  *   - ZPOPMIN, ZPOPMAX without a count: the value absent or an exact ZSet in its big form with
- *     two or more members.
+ *     two or more members;
+ *   - MSET: SET's conditions for every pair (see native_mset).
  * The effects, in the handler's order: lookup's ks.hits / ks.misses (when ks.read_cmd),
  * then data[key] = value (or the deque's change, and the key's removal with its last
  * element) and ks.dirty += 1 when something changed. Replies: the value or None (GET, a pop),
@@ -582,9 +583,9 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
 
 enum { NATIVE_NONE, NATIVE_GET, NATIVE_SET, NATIVE_INCR,
        NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_SADD, NATIVE_HSET, NATIVE_SPOP,
-       NATIVE_ZPOPMIN, NATIVE_ZPOPMAX, NATIVE_N };
+       NATIVE_ZPOPMIN, NATIVE_ZPOPMAX, NATIVE_MSET, NATIVE_N };
 static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr", "lpush", "rpush", "lpop", "rpop",
-                                             "sadd", "hset", "spop", "zpopmin", "zpopmax"};
+                                             "sadd", "hset", "spop", "zpopmin", "zpopmax", "mset"};
 static PyObject *Pool_type, *random_fn;         /* keyspace/scan.py Pool, random.random */
 static PyObject *ZSet_type, *unkey_fn;          /* keyspace/zset.py ZSet, unkey */
 static PyObject *deque_type;                    /* collections.deque: a list's value */
@@ -599,6 +600,20 @@ static inline int native_kind(PyObject *handler) {
     for (int k = 1; k < NATIVE_N; k++)
         if (handler == native_handler[k]) return k;
     return NATIVE_NONE;
+}
+
+/* o.name += n */
+static int attr_add(PyObject *o, PyObject *name, long long n) {
+    PyObject *d = PyLong_FromLongLong(n);
+    if (d == NULL) return -1;
+    PyObject *v = PyObject_GetAttr(o, name);
+    PyObject *sum = v == NULL ? NULL : PyNumber_InPlaceAdd(v, d);
+    Py_XDECREF(v);
+    Py_DECREF(d);
+    if (sum == NULL) return -1;
+    int rc = PyObject_SetAttr(o, name, sum);
+    Py_DECREF(sum);
+    return rc;
 }
 
 /* o.name += 1 */
@@ -935,6 +950,30 @@ done:
     return rc;
 }
 
+/* MSET (commands/strings.py _mset): every key an exact str not in db.expires, holding an
+ * exact str or nothing, with no remembered encoding; every value an exact str. Then the pairs
+ * are set in order (a repeated key: the last wins), one change each. */
+static int native_mset(Plain *p, PyObject *args, PyObject **reply, int *changed) {
+    Py_ssize_t n = PyList_GET_SIZE(args);
+    if (n % 2 == 0) return NATIVE_FALLBACK;            /* the arity error is the handler's */
+    int rc;
+    for (Py_ssize_t i = 1; i < n; i += 2) {
+        PyObject *key = PyList_GET_ITEM(args, i);
+        if ((rc = plain_key(p, key)) <= 0 || (rc = plain_unmarked(p, key)) <= 0) return rc;
+        if (!PyUnicode_CheckExact(PyList_GET_ITEM(args, i + 1))) return NATIVE_FALLBACK;
+        PyObject *v = PyDict_GetItemWithError(p->data, key);
+        if (v == NULL && PyErr_Occurred()) return -1;
+        if (v != NULL && !PyUnicode_CheckExact(v)) return NATIVE_FALLBACK;
+    }
+    for (Py_ssize_t i = 1; i < n; i += 2) {
+        if (PyDict_SetItem(p->data, PyList_GET_ITEM(args, i), PyList_GET_ITEM(args, i + 1)) < 0) return -1;
+        *changed += 1;
+    }
+    Py_INCREF(ok_reply);
+    *reply = ok_reply;
+    return 1;
+}
+
 /* The command of kind on a key whose db- and key-level preconditions hold (plain_db,
  * plain_key), with writes allowed when plain_writes held: 1 with the reply in *reply,
  * whether the key was there in *found (the caller counts the lookup) and whether the
@@ -947,6 +986,7 @@ static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **
     if (v == NULL && PyErr_Occurred()) return -1;
     *found = v != NULL;
     *changed = 0;
+    if (kind == NATIVE_MSET) return writes ? native_mset(p, args, reply, changed) : NATIVE_FALLBACK;
     if (kind >= NATIVE_ZPOPMIN) return writes ? native_zpop(kind, args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind == NATIVE_SPOP) return writes ? native_spop(p, args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind >= NATIVE_SADD) return native_coll(kind, p, writes, args, v, reply, changed);
@@ -1007,7 +1047,7 @@ static int run_native(int kind, PyObject *c, Py_ssize_t db_off, PyObject *args, 
     if (r > 0) r = plain_key(&p, PyList_GET_ITEM(args, 1));
     if (r > 0 && kind != NATIVE_GET) r = writes = plain_writes(&p);
     if (r > 0) r = native_op(kind, &p, writes, args, reply, &found, &changed);
-    if (r > 0 && (count_lookup(p.ks, found) < 0 || (changed && attr_incr(p.ks, s_dirty) < 0))) {
+    if (r > 0 && (count_lookup(p.ks, found) < 0 || (changed && attr_add(p.ks, s_dirty, changed) < 0))) {
         Py_CLEAR(*reply);       /* data[key] is written: as a handler failing after its write */
         r = -1;
     }
@@ -1118,19 +1158,6 @@ static void run_free(NativeRun *r) {
     buf_free(&r->out);
 }
 
-/* o.name += n */
-static int attr_add(PyObject *o, PyObject *name, long long n) {
-    PyObject *d = PyLong_FromLongLong(n);
-    if (d == NULL) return -1;
-    PyObject *v = PyObject_GetAttr(o, name);
-    PyObject *sum = v == NULL ? NULL : PyNumber_InPlaceAdd(v, d);
-    Py_XDECREF(v);
-    Py_DECREF(d);
-    if (sum == NULL) return -1;
-    int rc = PyObject_SetAttr(o, name, sum);
-    Py_DECREF(sum);
-    return rc;
-}
 
 /* Write the gathered effects back, in the order the Python path makes them visible. */
 static int run_settle(NativeRun *r, PyObject *c, const Py_ssize_t *cx, PyObject *out) {
@@ -1257,7 +1284,7 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
     int found = 0, changed = 0;
     rc = native_op(kind, &r->p, 1, args, &reply, &found, &changed);
     if (rc <= 0) {
-        if (changed) r->dirty++;        /* written, then failed: counted, as a handler's write */
+        r->dirty += changed;            /* written, then failed: counted, as a handler's write */
         return rc;
     }
     native_runs[kind]++;
@@ -1270,7 +1297,7 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
         if (found) r->hits++;
         else r->misses++;
     }
-    if (changed) r->dirty++;
+    r->dirty += changed;        /* MSET: one per key */
     rc = buf_value(&r->out, r->enc, reply);      /* c.encode's bytes (ours: no Python for these) */
     if (rc == 0 && dt >= r->slow_ns) {
         /* stats.slow_command(c, cmd, args, dt), after the command's accounting (as in call.py) */
