@@ -75,7 +75,7 @@ def sequence() -> list:
         ("mset", [["MSET", "a", "1", "b", "2"], ["MSET", "a", "x", "a", "y"], ["GET", "a"], ["MSET", "a"],
                   ["MSET", "a", "1", "b"], ["LPUSH", "l", "1"], ["MSET", "l", "now", "c", "3"], ["TYPE", "l"],
                   ["SET", "t", "1", "PXAT", "99999999999999"], ["MSET", "t", "2", "u", "\udcff"], ["PTTL", "t"],
-                  ["INCRBYFLOAT", "f", "1"], ["MSET", "f", "2"], ["OBJECT", "ENCODING", "f"], ["MGET", "a", "b", "u"],
+                  ["INCRBYFLOAT", "f", "0"], ["OBJECT", "ENCODING", "f"], ["MSET", "f", "0"], ["OBJECT", "ENCODING", "f"], ["MGET", "a", "b", "u"],
                   ["MSET", "\udcfe", "é", "k", ""], ["MGET", "\udcfe", "k"], ["DBSIZE"]]),
         ("lists", [["LPUSH", "l", "a"], ["LPUSH", "l", "b", "c"], ["RPUSH", "l", "\udcff", "é"], ["LRANGE", "l", "0", "-1"],
                    ["LPOP", "l"], ["RPOP", "l"], ["LPOP", "l", "1"], ["RPOP", "l", "0"], ["LLEN", "l"], ["RPOP", "l"],
