@@ -167,10 +167,13 @@ class Connection(asyncio.Protocol):
         """Run ``reqs`` through the engine, flushing as output accumulates. Stops when the
         client blocks or closes; and when it stops reading its replies, unless its client
         class has output limits (then, as in Redis, it runs on until it passes them)."""
+        ctx = self.ctx
         done = 0
         if reqs:
-            done = self.net.engine.run_batch(self.ctx, reqs)
+            done = self.net.engine.run_batch(ctx, reqs)
             self.flush()
+            if done >= len(reqs) and not ctx.closing and self.reader.error is None:
+                return          # all ran: what run_rest would find (the usual end)
         self.run_rest(reqs, done)
 
     def run_rest(self, reqs: list, done: int) -> None:
