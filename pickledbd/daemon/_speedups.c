@@ -363,9 +363,12 @@ static inline long long now_ns(void) {      /* perf_counter_ns's clock */
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static inline PyObject *cattr(PyObject *o, PyObject *name);
+static inline int cset(PyObject *o, PyObject *name, PyObject *v);
+
 /* bool(getattr(o, name)); -1 on error */
 static inline int attr_true(PyObject *o, PyObject *name) {
-    PyObject *v = PyObject_GetAttr(o, name);
+    PyObject *v = cattr(o, name);
     if (v == NULL) return -1;
     int r = v == Py_True ? 1 : v == Py_False || v == Py_None ? 0 : PyObject_IsTrue(v);
     Py_DECREF(v);
@@ -374,7 +377,7 @@ static inline int attr_true(PyObject *o, PyObject *name) {
 
 /* getattr(o, name) is not None; -1 on error */
 static inline int attr_not_none(PyObject *o, PyObject *name) {
-    PyObject *v = PyObject_GetAttr(o, name);
+    PyObject *v = cattr(o, name);
     if (v == NULL) return -1;
     int r = v != Py_None;
     Py_DECREF(v);
@@ -463,6 +466,45 @@ static inline int set_slot(PyObject *o, Py_ssize_t off, PyObject *name, PyObject
     *p = v;
     Py_XDECREF(old);
     return 0;
+}
+
+/* Attributes of the engine's, keyspace's and connection's objects read by name: their
+ * classes declare __slots__ for the hot ones (plus __dict__ for the rest), and the member
+ * offset of (type, name) is cached here (direct-mapped, checked against the type's version
+ * tag), so a read is a load instead of a lookup; anything else takes the generic getattr. */
+typedef struct {
+    PyTypeObject *tp;           /* borrowed: valid while version matches (types are not freed
+                                 * while their instances are passed in, and a new type at the
+                                 * same address has a new version tag) */
+    PyObject *name;
+    unsigned int version;
+    Py_ssize_t off;
+} AttrSlot;
+#define ATTR_CACHE 128
+static AttrSlot attr_cache[ATTR_CACHE];
+
+static inline Py_ssize_t attr_offset(PyObject *o, PyObject *name) {
+    PyTypeObject *tp = Py_TYPE(o);
+    if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG)) return -1;
+    AttrSlot *a = &attr_cache[(((uintptr_t)tp >> 4) ^ ((uintptr_t)name >> 4) * 31u) % ATTR_CACHE];
+    if (a->tp == tp && a->name == name && a->version == tp->tp_version_tag) return a->off;
+    Py_ssize_t off = slot_offset(tp, name);
+    if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG)) return off;     /* the lookup may clear it */
+    a->tp = tp;
+    a->name = name;             /* interned, immortal for the module's life */
+    a->version = tp->tp_version_tag;
+    a->off = off;
+    return off;
+}
+
+/* getattr(o, name), through the cache */
+static inline PyObject *cattr(PyObject *o, PyObject *name) {
+    return get_slot(o, attr_offset(o, name), name);
+}
+
+/* setattr(o, name, v), through the cache */
+static inline int cset(PyObject *o, PyObject *name, PyObject *v) {
+    return set_slot(o, attr_offset(o, name), name, v);
 }
 
 static inline int slot_true(PyObject *o, Py_ssize_t off, PyObject *name) {
@@ -606,24 +648,24 @@ static inline int native_kind(PyObject *handler) {
 static int attr_add(PyObject *o, PyObject *name, long long n) {
     PyObject *d = PyLong_FromLongLong(n);
     if (d == NULL) return -1;
-    PyObject *v = PyObject_GetAttr(o, name);
+    PyObject *v = cattr(o, name);
     PyObject *sum = v == NULL ? NULL : PyNumber_InPlaceAdd(v, d);
     Py_XDECREF(v);
     Py_DECREF(d);
     if (sum == NULL) return -1;
-    int rc = PyObject_SetAttr(o, name, sum);
+    int rc = cset(o, name, sum);
     Py_DECREF(sum);
     return rc;
 }
 
 /* o.name += 1 */
 static int attr_incr(PyObject *o, PyObject *name) {
-    PyObject *v = PyObject_GetAttr(o, name);
+    PyObject *v = cattr(o, name);
     if (v == NULL) return -1;
     PyObject *sum = PyNumber_InPlaceAdd(v, one);
     Py_DECREF(v);
     if (sum == NULL) return -1;
-    int r = PyObject_SetAttr(o, name, sum);
+    int r = cset(o, name, sum);
     Py_DECREF(sum);
     return r;
 }
@@ -686,14 +728,14 @@ static int plain_writes(Plain *p) {
         || (r = attr_true(ks, s_blocked)) != 0 || (r = attr_not_none(ks, s_tracking)) != 0
         || (r = attr_true(ks, s_key_indexes)) != 0)
         return r < 0 ? -1 : 0;
-    PyObject *marks = PyObject_GetAttr(ks, s_encodings);
+    PyObject *marks = cattr(ks, s_encodings);
     if (marks == NULL) return -1;
     if (!PyDict_CheckExact(marks)) { Py_DECREF(marks); return 0; }
     if (PyDict_GET_SIZE(marks)) Py_XSETREF(p->marks, marks);
     else Py_DECREF(marks);
-    PyObject *scans = PyObject_GetAttr(ks, s_scans);
+    PyObject *scans = cattr(ks, s_scans);
     if (scans == NULL) return -1;
-    PyObject *pools = PyObject_GetAttr(scans, s_pools);
+    PyObject *pools = cattr(scans, s_pools);
     Py_DECREF(scans);
     if (pools == NULL) return -1;
     if (!PyDict_CheckExact(pools)) { Py_DECREF(pools); return 0; }
@@ -862,9 +904,9 @@ static int native_spop(Plain *p, PyObject *args, PyObject *s, PyObject **reply, 
     Py_INCREF(pool);
     int rc = NATIVE_FALLBACK;
     PyObject *ref = NULL, *items = NULL, *dead = NULL, *m = NULL;
-    if (!(ref = PyObject_GetAttr(pool, s_ref))) { rc = -1; goto done; }
+    if (!(ref = cattr(pool, s_ref))) { rc = -1; goto done; }
     if (!PyWeakref_CheckRefExact(ref) || PyWeakref_GET_OBJECT(ref) != s) goto done;    /* p.ref() is s */
-    if (!(items = PyObject_GetAttr(pool, s_items)) || !(dead = PyObject_GetAttr(pool, s_dead))) { rc = -1; goto done; }
+    if (!(items = cattr(pool, s_items)) || !(dead = cattr(pool, s_dead))) { rc = -1; goto done; }
     /* _fresh: the items as they are, when they are a list in step with the set */
     if (!PyList_CheckExact(items) || !PySet_CheckExact(dead)
         || PyList_GET_SIZE(items) - PySet_GET_SIZE(dead) != PySet_GET_SIZE(s))
@@ -895,7 +937,7 @@ static int native_spop(Plain *p, PyObject *args, PyObject *s, PyObject **reply, 
     /* s.remove(m); p.removed((m,)): dead.update, items dropped when half of them are dead */
     if (PySet_Discard(s, m) < 0 || PySet_Add(dead, m) < 0) { rc = -1; goto done; }
     *changed = 1;
-    if (PySet_GET_SIZE(dead) * 2 > n && PyObject_SetAttr(pool, s_items, Py_None) < 0) { rc = -1; goto done; }
+    if (PySet_GET_SIZE(dead) * 2 > n && cset(pool, s_items, Py_None) < 0) { rc = -1; goto done; }
     *reply = m;
     m = NULL;
     rc = 1;
@@ -915,8 +957,8 @@ static int native_zpop(int kind, PyObject *args, PyObject *zs, PyObject **reply,
     if (Py_TYPE(zs) != (PyTypeObject *)ZSet_type) return NATIVE_FALLBACK;
     int rc = NATIVE_FALLBACK;
     PyObject *m = NULL, *o = NULL, *scores = NULL, *popped = NULL, *member = NULL;
-    if (!(m = PyObject_GetAttr(zs, s__m)) || !(o = PyObject_GetAttr(zs, s__o))
-        || !(scores = PyObject_GetAttr(zs, s_big_scores))) { rc = -1; goto done; }
+    if (!(m = cattr(zs, s__m)) || !(o = cattr(zs, s__o))
+        || !(scores = cattr(zs, s_big_scores))) { rc = -1; goto done; }
     if (m != Py_None || !PyDict_CheckExact(scores) || PyDict_GET_SIZE(scores) < 2) goto done;
     PyObject *where = PyLong_FromLong(kind == NATIVE_ZPOPMAX ? -1 : 0);
     if (where == NULL) { rc = -1; goto done; }
@@ -1184,7 +1226,7 @@ static int run_settle(NativeRun *r, PyObject *c, const Py_ssize_t *cx, PyObject 
     int rc = set_slot(c, cx[CX_last_command], s_last_command, v);
     Py_DECREF(v);
     if (rc < 0 || !(v = get_slot(cmd, cm[CM_readonly], s_readonly))) return -1;
-    rc = PyObject_SetAttr(ks, s_read_cmd, v);
+    rc = cset(ks, s_read_cmd, v);
     Py_DECREF(v);
     if (rc < 0) return -1;
     if (r->out.len) {
@@ -1217,7 +1259,7 @@ static int run_env(NativeRun *r, PyObject *engine, PyObject *c, const Py_ssize_t
     if (enc == NULL) return -1;
     if (Py_TYPE(enc) != &EncoderType) { Py_DECREF(enc); return 0; }
     Py_XSETREF(r->enc, (Encoder *)enc);
-    PyObject *slow = PyObject_GetAttr(stats, s_slow_ns);
+    PyObject *slow = cattr(stats, s_slow_ns);
     if (slow == NULL) return -1;
     int overflow = 0;
     r->slow_ns = PyLong_CheckExact(slow) ? PyLong_AsLongLongAndOverflow(slow, &overflow) : 0;
@@ -1360,12 +1402,12 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
     Py_ssize_t cx[CX_N], cm[CM_N];      /* copies: a nested call may recompute the caches */
     memcpy(cx, slots_of(&ctx_slots, Py_TYPE(c), ctx_slot_names, CX_N), sizeof(cx));
     if (!(out = get_slot(c, cx[CX_out], s_out))) goto fail;
-    if (!(table = PyObject_GetAttr(self, s_table))) goto fail;
-    if (!(by_name = PyObject_GetAttr(table, s_by_name))) goto fail;
-    if (!(ks = PyObject_GetAttr(self, s_ks))) goto fail;
-    if (!(prop = PyObject_GetAttr(self, s_propagation))) goto fail;
-    if (!(stats = PyObject_GetAttr(self, s_stats))) goto fail;
-    if (!(monitors = PyObject_GetAttr(self, s_monitors))) goto fail;
+    if (!(table = cattr(self, s_table))) goto fail;
+    if (!(by_name = cattr(table, s_by_name))) goto fail;
+    if (!(ks = cattr(self, s_ks))) goto fail;
+    if (!(prop = cattr(self, s_propagation))) goto fail;
+    if (!(stats = cattr(self, s_stats))) goto fail;
+    if (!(monitors = cattr(self, s_monitors))) goto fail;
 
     int reqs_list = PyList_CheckExact(reqs);
     if (!reqs_list && !(iter = PyObject_GetIter(reqs))) goto fail;
@@ -1477,9 +1519,9 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                 int r = set_slot(c, cx[CX_last_command], s_last_command, v);
                 Py_DECREF(v);
                 if (r < 0) goto fail;
-                if (!(dirty = PyObject_GetAttr(ks, s_dirty))) goto fail;
+                if (!(dirty = cattr(ks, s_dirty))) goto fail;
                 if (!(v = get_slot(cmd, cm[CM_readonly], s_readonly))) goto fail;
-                r = PyObject_SetAttr(ks, s_read_cmd, v);
+                r = cset(ks, s_read_cmd, v);
                 Py_DECREF(v);
                 if (r < 0) goto fail;
                 PyObject *handler = get_slot(cmd, cm[CM_handler], s_handler);
@@ -1497,7 +1539,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                 if (reply == NULL && !(reply = handler_error(self, cmd, cm[CM_failed_calls], stats))) goto fail;
                 long long t1 = now_ns();
                 if (Py_TYPE(reply) == (PyTypeObject *)BlockOn_cls) {
-                    PyObject *blocking = PyObject_GetAttr(self, s_blocking);
+                    PyObject *blocking = cattr(self, s_blocking);
                     if (blocking == NULL) goto fail;
                     r = call_method_discard(blocking, s_park, c, args, reply);
                     Py_DECREF(blocking);
@@ -1509,7 +1551,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                     PyObject *dt = PyLong_FromLongLong(dt_);
                     if (dt == NULL) goto fail;
                     if (slot_add(cmd, cm[CM_calls], s_calls, one) < 0 || slot_add(cmd, cm[CM_ns], s_ns, dt) < 0) { Py_DECREF(dt); goto fail; }
-                    PyObject *slow = PyObject_GetAttr(stats, s_slow_ns);
+                    PyObject *slow = cattr(stats, s_slow_ns);
                     if (slow == NULL) { Py_DECREF(dt); goto fail; }
                     r = PyObject_RichCompareBool(dt, slow, Py_GE);
                     Py_DECREF(slow);
@@ -1524,7 +1566,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                     Py_DECREF(dt);
                     if (r < 0) goto fail;
                     /* propagation */
-                    PyObject *now_dirty = PyObject_GetAttr(ks, s_dirty);
+                    PyObject *now_dirty = cattr(ks, s_dirty);
                     if (now_dirty == NULL) goto fail;
                     int changed = PyObject_RichCompareBool(now_dirty, dirty, Py_NE);
                     Py_DECREF(now_dirty);
@@ -1542,7 +1584,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                             if (active) {   /* prop.unit([(c.db.index, args)]) */
                                 PyObject *db = get_slot(c, cx[CX_db], s_db);
                                 if (db == NULL) goto fail;
-                                PyObject *index = PyObject_GetAttr(db, s_index);
+                                PyObject *index = cattr(db, s_index);
                                 Py_DECREF(db);
                                 if (index == NULL) goto fail;
                                 PyObject *rec = PyTuple_Pack(2, index, args);
@@ -1551,7 +1593,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                                 PyObject *ops = PyList_New(1);
                                 if (ops == NULL) { Py_DECREF(rec); goto fail; }
                                 PyList_SET_ITEM(ops, 0, rec);
-                                PyObject *unit = PyObject_GetAttr(prop, s_unit);
+                                PyObject *unit = cattr(prop, s_unit);
                                 if (unit == NULL) { Py_DECREF(ops); goto fail; }
                                 PyObject *ur = PyObject_CallOneArg(unit, ops);
                                 Py_DECREF(unit);
@@ -1560,7 +1602,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                                 Py_DECREF(ur);
                             }
                         } else {
-                            if (!(now_dirty = PyObject_GetAttr(ks, s_dirty))) goto fail;
+                            if (!(now_dirty = cattr(ks, s_dirty))) goto fail;
                             int ch = PyObject_RichCompareBool(now_dirty, dirty, Py_NE);
                             Py_DECREF(now_dirty);
                             if (ch < 0) goto fail;
@@ -1575,7 +1617,7 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                     if (ready < 0) goto fail;
                     if (ready) {
                         py = 1;
-                        PyObject *blocking = PyObject_GetAttr(self, s_blocking);
+                        PyObject *blocking = cattr(self, s_blocking);
                         if (blocking == NULL) goto fail;
                         r = call_method_discard(blocking, s_serve, NULL, NULL, NULL);
                         Py_DECREF(blocking);
@@ -1811,7 +1853,7 @@ static int conn_flush(PyObject *conn, PyObject *ctx, const Py_ssize_t *cx, PyObj
     }
     Py_ssize_t n = PyList_GET_SIZE(out);
     if (n == 0) goto done;
-    PyObject *gate = PyObject_GetAttr(net, s_aof_gate);
+    PyObject *gate = cattr(net, s_aof_gate);
     if (gate == NULL) { rc = -1; goto done; }
     int gated = gate != Py_None;
     Py_DECREF(gate);
@@ -1831,9 +1873,9 @@ static int conn_flush(PyObject *conn, PyObject *ctx, const Py_ssize_t *cx, PyObj
     PyObject *zero = PyLong_FromLong(0), *transport = NULL, *stats = NULL;
     rc = len < 0 || zero == NULL ? -1 : PyList_SetSlice(out, 0, PyList_GET_SIZE(out), NULL);
     if (rc == 0) rc = set_slot(ctx, cx[CX_out_bytes], s_out_bytes, zero);
-    if (rc == 0 && !(transport = PyObject_GetAttr(conn, s_transport))) rc = -1;
+    if (rc == 0 && !(transport = cattr(conn, s_transport))) rc = -1;
     if (rc == 0) rc = call_method_discard(transport, s_write, data, NULL, NULL);
-    if (rc == 0 && !(stats = PyObject_GetAttr(net, s_stats))) rc = -1;
+    if (rc == 0 && !(stats = cattr(net, s_stats))) rc = -1;
     if (rc == 0) rc = attr_add_ssize(stats, s_net_output, len);
     Py_XDECREF(zero); Py_XDECREF(transport); Py_XDECREF(stats);
     Py_DECREF(data);
@@ -1880,7 +1922,7 @@ static PyObject *conn_data_received(PyObject *module, PyObject *const *argv, Py_
     PyObject *conn = argv[0], *data = argv[1];
     PyObject *ctx = NULL, *reader = NULL, *net = NULL, *reqs = NULL, *engine = NULL, *result = NULL;
     if (!PyBytes_CheckExact(data)) goto python;
-    if (!(ctx = PyObject_GetAttr(conn, s_ctx)) || !(reader = PyObject_GetAttr(conn, s_reader))) goto fail;
+    if (!(ctx = cattr(conn, s_ctx)) || !(reader = cattr(conn, s_reader))) goto fail;
     Py_ssize_t cx[CX_N], rd[RD_N];
     memcpy(cx, slots_of(&ctx_slots, Py_TYPE(ctx), ctx_slot_names, CX_N), sizeof(cx));
     memcpy(rd, slots_of(&reader_slots, Py_TYPE(reader), reader_slot_names, RD_N), sizeof(rd));
@@ -1894,20 +1936,20 @@ static PyObject *conn_data_received(PyObject *module, PyObject *const *argv, Py_
     if (taken < 0) goto fail;
     if (taken != len || PyList_GET_SIZE(reqs) == 0) goto python;
     /* data_received's steps before reader.feed, and feed's own on the reader */
-    if (!(net = PyObject_GetAttr(conn, s_net))) goto fail;
-    PyObject *clock = PyObject_GetAttr(net, s_clock);
+    if (!(net = cattr(conn, s_net))) goto fail;
+    PyObject *clock = cattr(net, s_clock);
     if (clock == NULL) goto fail;
     r = set_slot(ctx, cx[CX_last_interaction], s_last_interaction, clock);
     Py_DECREF(clock);
     if (r < 0) goto fail;
-    PyObject *stats = PyObject_GetAttr(net, s_stats);
+    PyObject *stats = cattr(net, s_stats);
     if (stats == NULL) goto fail;
     r = attr_add_ssize(stats, s_net_input, len);
     Py_DECREF(stats);
     if (r < 0 || set_slot(reader, rd[RD_unauth], s_unauth, Py_False) < 0
         || set_slot(reader, rd[RD_more], s_more, Py_False) < 0) goto fail;
     /* Connection.run: the first batch, its flush, then run_rest unless it ran them all */
-    if (!(engine = PyObject_GetAttr(net, s_engine))) goto fail;
+    if (!(engine = cattr(net, s_engine))) goto fail;
     PyObject *rargv[3] = {engine, ctx, reqs};
     PyObject *done = run_batch(module, rargv, 3);
     if (done == NULL) goto fail;
@@ -1929,7 +1971,7 @@ static PyObject *conn_data_received(PyObject *module, PyObject *const *argv, Py_
     result = Py_None;
     goto fail;
 python: {       /* the Python method: type(conn).data_received(conn, data) */
-        PyObject *m = PyObject_GetAttr((PyObject *)Py_TYPE(conn), s_data_received);
+        PyObject *m = cattr((PyObject *)Py_TYPE(conn), s_data_received);
         if (m != NULL) {
             result = PyObject_CallFunctionObjArgs(m, conn, data, NULL);
             Py_DECREF(m);

@@ -54,6 +54,10 @@ if speedups.COMPILED:
 
 
 class Engine:
+    # read by the compiled run_batch for every request: slots (see _speedups.c cattr)
+    __slots__ = ("ks", "table", "propagation", "stats", "monitors", "gated", "blocking",
+                 "__dict__", "__weakref__")
+
     def __init__(self, ks, config, stats, clients, table: CommandTable | None = None):
         self.ks = ks
         self.config = config

@@ -117,6 +117,8 @@ class CommandTable:
     """One server's commands. ``by_name`` also maps the upper-case names, so the hot path
     finds ``GET`` and ``get`` with one dict lookup."""
 
+    __slots__ = ("by_name", "__dict__", "__weakref__")
+
     def __init__(self, registry: dict | None = None):
         self.by_name: dict[str, Command] = {}
         for name, proto in (REGISTRY if registry is None else registry).items():

@@ -18,6 +18,8 @@ EXEC = ["EXEC"]
 
 
 class Propagation:
+    __slots__ = ("active", "pending", "__dict__", "__weakref__")      # read by _speedups.c
+
     def __init__(self):
         self.feeds: list = []        # fn(records): records = [(db index or None, args), ...]
         self.active = False          # any feed: record at all

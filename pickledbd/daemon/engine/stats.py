@@ -26,6 +26,8 @@ def rss_bytes() -> int:
 
 
 class Stats:
+    __slots__ = ("net_input", "net_output", "slow_ns", "__dict__", "__weakref__")   # read by _speedups.c
+
     def __init__(self, config):
         self.config = config
         self.connections = 0

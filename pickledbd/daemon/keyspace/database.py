@@ -332,6 +332,11 @@ class Database:
 class Keyspace:
     """All databases plus the server-wide change state."""
 
+    # what the compiled hot path reads per command (daemon/_speedups.c): slots, a load each
+    __slots__ = ("dirty", "dirty_keys", "watched", "blocked", "ready_keys", "key_indexes", "encodings",
+                 "notify_mask", "tracking", "reading", "read_cmd", "hits", "misses", "scans",
+                 "__dict__", "__weakref__")
+
     def __init__(self, databases: int = 16):
         from .scan import ScanState, key_touched
         self.dbs = [Database(i, self) for i in range(databases)]

@@ -51,6 +51,11 @@ DENIED = (
 class Connection(asyncio.Protocol):
     """One client connection: reads requests, hands them to the engine, writes replies."""
 
+    # the attributes the compiled data_received reads, as slots (a load, not a lookup);
+    # __dict__ for the others (and the compiled data_received itself)
+    __slots__ = ("net", "unix", "ctx", "transport", "reader", "reading_paused", "writing_paused",
+                 "__dict__", "__weakref__")
+
     def __init__(self, net: "NetIO", unix: bool = False):
         self.net = net
         self.unix = unix
@@ -295,6 +300,8 @@ class Connection(asyncio.Protocol):
 
 class NetIO:
     """Every connection of one server, and the ``Clients.io`` interface over them."""
+
+    __slots__ = ("clock", "stats", "engine", "aof_gate", "__dict__", "__weakref__")  # read by _speedups.c
 
     def __init__(self, services, loop):
         self.services = services
