@@ -350,7 +350,7 @@ static PyObject *empty_bytes;
     X(ctx) X(reader) X(net) X(transport) X(writing_paused) X(authenticated) X(_buf) X(_left) \
     X(error) X(max_bulk) X(unauth) X(more) X(last_interaction) X(clock) X(net_input) \
     X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
-    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead) \
+    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead) X(order) \
     X(_m) X(_o) X(big_scores)
 
 #define DECLARE(n) static PyObject *s_##n;
@@ -609,8 +609,9 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *     writes' conditions above (but ks.encodings: Database.set does not unmark); LPOP/RPOP
  *     without a count, the element popped an exact str;
  *   - SADD, HSET: the writes' conditions (but ks.encodings), the value absent (SADD only) or an
- *     exact set (SADD) or dict (HSET: a packed SmallHash is the handler's) with no Pool in
- *     ks.scans.pools (keyspace/scan.py tracked()); HSET with whole field-value pairs;
+ *     exact set (SADD: its Pool, if any, is told as members_added does) or dict (HSET: a packed
+ *     SmallHash is the handler's) with no Pool in ks.scans.pools (keyspace/scan.py tracked());
+ *     HSET with whole field-value pairs;
  *   - SPOP without a count: the value absent, or an exact set of two or more members with a
  *     live Pool in step with it (see native_spop), the member picked an exact str;
  *   - ZPOPMIN, ZPOPMAX without a count: the value absent or an exact ZSet in its big form with
@@ -839,6 +840,56 @@ static int native_list(int kind, Plain *p, int writes, PyObject *args, PyObject 
     return (*reply = PyLong_FromSsize_t(len)) == NULL ? -1 : 1;
 }
 
+/* The Pool keyspace/scan.py tracked(ks, s) finds for the set s: 1 with *pool (and its items
+ * and dead, new references) or with *pool NULL when it has none (or a stale one: tracked()
+ * ignores it), 0 when it is not one we know (the handler's), -1. */
+static int set_pool(Plain *p, PyObject *s, PyObject **pool, PyObject **items, PyObject **dead) {
+    *pool = *items = *dead = NULL;
+    if (p->pools == NULL || !PyDict_GET_SIZE(p->pools)) return 1;
+    PyObject *id = PyLong_FromVoidPtr(s);
+    if (id == NULL) return -1;
+    PyObject *pl = PyDict_GetItemWithError(p->pools, id);      /* borrowed */
+    Py_DECREF(id);
+    if (pl == NULL) return PyErr_Occurred() ? -1 : 1;
+    if (Pool_type == NULL || Py_TYPE(pl) != (PyTypeObject *)Pool_type) return 0;
+    PyObject *ref = cattr(pl, s_ref);
+    if (ref == NULL) return -1;
+    int weak = PyWeakref_CheckRefExact(ref), live = weak && PyWeakref_GET_OBJECT(ref) == s;
+    Py_DECREF(ref);
+    if (!weak) return 0;
+    if (!live) return 1;
+    if (!(*items = cattr(pl, s_items)) || !(*dead = cattr(pl, s_dead))) {
+        Py_CLEAR(*items);
+        return -1;
+    }
+    if ((*items != Py_None && !PyList_CheckExact(*items)) || !PySet_CheckExact(*dead)) {
+        Py_CLEAR(*items); Py_CLEAR(*dead);
+        return 0;
+    }
+    Py_INCREF(pl);
+    *pool = pl;
+    return 1;
+}
+
+/* Pool.added(set(fresh)): its scan order dropped; each member no longer dead, or appended */
+static int pool_added(PyObject *pool, PyObject *items, PyObject *dead, PyObject *fresh) {
+    if (cset(pool, s_order, Py_None) < 0) return -1;
+    if (items == Py_None) return 0;
+    PyObject *members = PySet_New(fresh);
+    PyObject *it = members == NULL ? NULL : PyObject_GetIter(members);
+    Py_XDECREF(members);
+    if (it == NULL) return -1;
+    int rc = 0;
+    PyObject *m;
+    while (rc == 0 && (m = PyIter_Next(it)) != NULL) {
+        int in = PySet_Contains(dead, m);
+        rc = in < 0 ? -1 : in ? PySet_Discard(dead, m) < 0 ? -1 : 0 : PyList_Append(items, m);
+        Py_DECREF(m);
+    }
+    Py_DECREF(it);
+    return rc < 0 || PyErr_Occurred() ? -1 : 0;
+}
+
 /* SADD (commands/sets.py) on the set v or a missing key, and HSET (commands/hashes.py) on
  * the dict v (a missing key or a packed SmallHash are the handler's): members or fields are
  * added as the handlers add them, to a collection without a Pool. */
@@ -851,7 +902,18 @@ static int native_coll(int kind, Plain *p, int writes, PyObject *args, PyObject 
                             : v == NULL || Py_TYPE(v) != &PyDict_Type || nargs % 2)
         return NATIVE_FALLBACK;
     int rc;
-    if (v != NULL && (rc = pooled(p, v)) != 0) return rc < 0 ? -1 : NATIVE_FALLBACK;
+    PyObject *pool = NULL, *items = NULL, *dead = NULL, *fresh = NULL;    /* SADD: the set's Pool */
+    if (kind == NATIVE_SADD && v != NULL) {
+        if ((rc = set_pool(p, v, &pool, &items, &dead)) <= 0) return rc;
+        if (pool != NULL && !(fresh = PyList_New(0))) rc = -1;
+        for (Py_ssize_t i = 2; rc > 0 && fresh != NULL && i < nargs; i++) {    /* new = [m ... not in s] */
+            int in = PySet_Contains(v, PyList_GET_ITEM(args, i));
+            rc = in < 0 ? -1 : in ? 1 : PyList_Append(fresh, PyList_GET_ITEM(args, i)) < 0 ? -1 : 1;
+        }
+        if (rc < 0) goto fail;
+    } else if (v != NULL && (rc = pooled(p, v)) != 0) {
+        return rc < 0 ? -1 : NATIVE_FALLBACK;
+    }
     Py_ssize_t before = 0, after;
     if (v == NULL) {        /* SADD: set(args[2:]) at key */
         PyObject *members = PyList_GetSlice(args, 2, nargs);
@@ -878,9 +940,15 @@ static int native_coll(int kind, Plain *p, int writes, PyObject *args, PyObject 
         }
         Py_DECREF(v);
         *changed = kind == NATIVE_HSET || after != before;      /* HSET counts a change always */
-        if (rc < 0) return -1;
+        if (rc == 0 && after != before && fresh != NULL && PyList_GET_SIZE(fresh))
+            rc = pool_added(pool, items, dead, fresh);          /* members_added(ks, s, set(new)) */
+        if (rc < 0) goto fail;
     }
+    Py_XDECREF(pool); Py_XDECREF(items); Py_XDECREF(dead); Py_XDECREF(fresh);
     return (*reply = PyLong_FromSsize_t(after - before)) == NULL ? -1 : 1;
+fail:
+    Py_XDECREF(pool); Py_XDECREF(items); Py_XDECREF(dead); Py_XDECREF(fresh);
+    return -1;
 }
 
 /* SPOP without a count (commands/sets.py spop), from a set of two or more members whose Pool
@@ -1326,7 +1394,11 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
     int found = 0, changed = 0;
     rc = native_op(kind, &r->p, 1, args, &reply, &found, &changed);
     if (rc <= 0) {
-        r->dirty += changed;            /* written, then failed: counted, as a handler's write */
+        if (changed) {                  /* written, then failed: counted, as a handler's write */
+            r->dirty += changed;
+            r->pending = 1;
+            r->last = kind;
+        }
         return rc;
     }
     native_runs[kind]++;
