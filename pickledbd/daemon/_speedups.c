@@ -350,7 +350,7 @@ static PyObject *empty_bytes;
     X(ctx) X(reader) X(net) X(transport) X(writing_paused) X(authenticated) X(_buf) X(_left) \
     X(error) X(max_bulk) X(unauth) X(more) X(last_interaction) X(clock) X(net_input) \
     X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
-    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead) X(order) \
+    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead) X(order) X(config) X(values) X(text) X(n) \
     X(_m) X(_o) X(big_scores)
 
 #define DECLARE(n) static PyObject *s_##n;
@@ -609,9 +609,10 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *     writes' conditions above (but ks.encodings: Database.set does not unmark); LPOP/RPOP
  *     without a count, the element popped an exact str;
  *   - SADD, HSET: the writes' conditions (but ks.encodings), the value absent (SADD only) or an
- *     exact set (SADD: its Pool, if any, is told as members_added does) or dict (HSET: a packed
- *     SmallHash is the handler's) with no Pool in ks.scans.pools (keyspace/scan.py tracked());
- *     HSET with whole field-value pairs;
+ *     exact set (SADD: its Pool, if any, is told as members_added does) or dict with no Pool in
+ *     ks.scans.pools (keyspace/scan.py tracked()), or a packed SmallHash for one pair of short
+ *     ASCII strings without its special characters that keeps it within the listpack limits
+ *     (see native_smallhash); HSET with whole field-value pairs;
  *   - SPOP without a count: the value absent, or an exact set of two or more members with a
  *     live Pool in step with it (see native_spop), the member picked an exact str;
  *   - ZPOPMIN, ZPOPMAX without a count: the value absent or an exact ZSet in its big form with
@@ -631,6 +632,7 @@ static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr", "lpush"
                                              "sadd", "hset", "spop", "zpopmin", "zpopmax", "mset"};
 static PyObject *Pool_type, *random_fn;         /* keyspace/scan.py Pool, random.random */
 static PyObject *ZSet_type, *unkey_fn;          /* keyspace/zset.py ZSet, unkey */
+static PyObject *SmallHash_type;                /* keyspace/smallhash.py SmallHash */
 static PyObject *deque_type;                    /* collections.deque: a list's value */
 static PyObject *native_handler[NATIVE_N];      /* the Python handler each one stands for */
 static unsigned long long native_runs[NATIVE_N], native_fallbacks[NATIVE_N];
@@ -890,14 +892,103 @@ static int pool_added(PyObject *pool, PyObject *items, PyObject *dead, PyObject 
     return rc < 0 || PyErr_Occurred() ? -1 : 0;
 }
 
+/* config value name of c (c.config.values[name]) as a long long; 0 when it is not an int */
+static int config_ll(PyObject *c, const char *name, long long *out) {
+    PyObject *config = cattr(c, s_config);
+    PyObject *values = config == NULL ? NULL : cattr(config, s_values);
+    Py_XDECREF(config);
+    if (values == NULL) return -1;
+    PyObject *v = PyDict_CheckExact(values) ? PyDict_GetItemString(values, name) : NULL;   /* borrowed */
+    int rc = 0;
+    if (v != NULL && PyLong_CheckExact(v)) {
+        int overflow;
+        *out = PyLong_AsLongLongAndOverflow(v, &overflow);
+        rc = overflow ? 0 : (*out == -1 && PyErr_Occurred()) ? -1 : 1;
+    }
+    Py_DECREF(values);
+    return rc;
+}
+
+/* a short ASCII str with none of SmallHash's three special characters (stored unescaped) */
+static inline int packable(PyObject *s, long long limit) {
+    if (!PyUnicode_CheckExact(s) || !PyUnicode_IS_ASCII(s) || PyUnicode_GET_LENGTH(s) > limit) return 0;
+    const char *d = (const char *)PyUnicode_DATA(s);
+    for (Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(s); i < n; i++)
+        if ((unsigned char)d[i] <= 2) return 0;
+    return 1;
+}
+
+/* HSET of one pair into a packed SmallHash (commands/hashes.py _hset_small's common case):
+ * field and value short ASCII without special characters, the hash within
+ * hash-max-listpack-entries before and after; SmallHash.set, then the change. */
+static int native_smallhash(PyObject *c, PyObject *args, PyObject *h, PyObject **reply, int *changed) {
+    long long entries, limit;
+    int rc;
+    if (PyList_GET_SIZE(args) != 4 || SmallHash_type == NULL) return NATIVE_FALLBACK;
+    if ((rc = config_ll(c, "hash-max-listpack-entries", &entries)) <= 0) return rc;
+    if ((rc = config_ll(c, "hash-max-listpack-value", &limit)) <= 0) return rc;
+    PyObject *field = PyList_GET_ITEM(args, 2), *value = PyList_GET_ITEM(args, 3);
+    if (!packable(field, limit) || !packable(value, limit)) return NATIVE_FALLBACK;
+    PyObject *text = cattr(h, s_text), *n = NULL, *needle = NULL, *new_text = NULL;
+    rc = -1;
+    if (text == NULL || !(n = cattr(h, s_n))) goto done;
+    long long count = PyLong_AsLongLong(n);
+    if (count == -1 && PyErr_Occurred()) goto done;
+    rc = NATIVE_FALLBACK;
+    if (!PyUnicode_CheckExact(text) || count > entries) goto done;
+    rc = -1;
+    /* "\0" field "\2" (field is ASCII: its bytes are its characters) */
+    Py_ssize_t flen = PyUnicode_GET_LENGTH(field);
+    if (!(needle = PyUnicode_New(flen + 2, 127))) goto done;
+    char *nd = (char *)PyUnicode_DATA(needle);
+    nd[0] = '\0';
+    memcpy(nd + 1, PyUnicode_DATA(field), flen);
+    nd[flen + 1] = '\2';
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), p = PyUnicode_Find(text, needle, 0, len, 1);
+    if (p == -2) goto done;
+    if (p < 0) {                /* new: appended, unless the hash would outgrow the limit */
+        rc = NATIVE_FALLBACK;
+        if (count + 1 > entries) goto done;
+        rc = -1;
+        if (!(new_text = PyUnicode_FromFormat("%U%U%U", text, needle, value))) goto done;
+        PyObject *n1 = PyLong_FromLongLong(count + 1);
+        if (n1 == NULL) goto done;
+        int r1 = cset(h, s_text, new_text), r2 = r1 < 0 ? -1 : cset(h, s_n, n1);
+        Py_DECREF(n1);
+        if (r2 < 0) goto done;
+        *reply = PyLong_FromLong(1);
+    } else {                    /* there: the value replaced (unless it is the same) */
+        p += PyUnicode_GET_LENGTH(field) + 2;
+        Py_ssize_t e = PyUnicode_FindChar(text, 0, p, len, 1);
+        if (e == -2) goto done;
+        if (e < 0) e = len;
+        Py_ssize_t vlen = PyUnicode_GET_LENGTH(value);
+        int same = e - p == vlen && PyUnicode_Tailmatch(text, value, p, e, -1) == 1;
+        if (!same) {
+            PyObject *head = PyUnicode_Substring(text, 0, p), *tail = PyUnicode_Substring(text, e, len);
+            if (head != NULL && tail != NULL) new_text = PyUnicode_FromFormat("%U%U%U", head, value, tail);
+            Py_XDECREF(head); Py_XDECREF(tail);
+            if (new_text == NULL || cset(h, s_text, new_text) < 0) goto done;
+        }
+        *reply = PyLong_FromLong(0);
+    }
+    *changed = 1;               /* db.modified(key): a change always */
+    rc = *reply == NULL ? -1 : 1;
+done:
+    Py_XDECREF(text); Py_XDECREF(n); Py_XDECREF(needle); Py_XDECREF(new_text);
+    return rc;
+}
+
 /* SADD (commands/sets.py) on the set v or a missing key, and HSET (commands/hashes.py) on
  * the dict v (a missing key or a packed SmallHash are the handler's): members or fields are
  * added as the handlers add them, to a collection without a Pool. */
-static int native_coll(int kind, Plain *p, int writes, PyObject *args, PyObject *v,
+static int native_coll(int kind, PyObject *c, Plain *p, int writes, PyObject *args, PyObject *v,
                        PyObject **reply, int *changed) {
     PyObject *key = PyList_GET_ITEM(args, 1);
     Py_ssize_t nargs = PyList_GET_SIZE(args);
     if (!writes) return NATIVE_FALLBACK;
+    if (kind == NATIVE_HSET && v != NULL && Py_TYPE(v) == (PyTypeObject *)SmallHash_type)
+        return native_smallhash(c, args, v, reply, changed);
     if (kind == NATIVE_SADD ? v != NULL && Py_TYPE(v) != &PySet_Type
                             : v == NULL || Py_TYPE(v) != &PyDict_Type || nargs % 2)
         return NATIVE_FALLBACK;
@@ -1089,8 +1180,8 @@ static int native_mset(Plain *p, PyObject *args, PyObject **reply, int *changed)
  * whether the key was there in *found (the caller counts the lookup) and whether the
  * command changed the key in *changed (the caller counts it dirty), NATIVE_FALLBACK, or -1.
  * Only a write changes anything: data[key] or the list there. */
-static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **reply, int *found,
-                     int *changed) {
+static int native_op(int kind, PyObject *c, Plain *p, int writes, PyObject *args, PyObject **reply,
+                     int *found, int *changed) {
     PyObject *key = PyList_GET_ITEM(args, 1);
     PyObject *v = PyDict_GetItemWithError(p->data, key);       /* borrowed */
     if (v == NULL && PyErr_Occurred()) return -1;
@@ -1099,7 +1190,7 @@ static int native_op(int kind, Plain *p, int writes, PyObject *args, PyObject **
     if (kind == NATIVE_MSET) return writes ? native_mset(p, args, reply, changed) : NATIVE_FALLBACK;
     if (kind >= NATIVE_ZPOPMIN) return writes ? native_zpop(kind, args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind == NATIVE_SPOP) return writes ? native_spop(p, args, v, reply, changed) : NATIVE_FALLBACK;
-    if (kind >= NATIVE_SADD) return native_coll(kind, p, writes, args, v, reply, changed);
+    if (kind >= NATIVE_SADD) return native_coll(kind, c, p, writes, args, v, reply, changed);
     if (kind >= NATIVE_LPUSH) return native_list(kind, p, writes, args, v, reply, changed);
     if (v != NULL && !PyUnicode_CheckExact(v)) return NATIVE_FALLBACK;
     if (kind == NATIVE_GET) {
@@ -1156,7 +1247,7 @@ static int run_native(int kind, PyObject *c, Py_ssize_t db_off, PyObject *args, 
     int r = plain_db(c, db_off, &p);
     if (r > 0) r = plain_key(&p, PyList_GET_ITEM(args, 1));
     if (r > 0 && kind != NATIVE_GET) r = writes = plain_writes(&p);
-    if (r > 0) r = native_op(kind, &p, writes, args, reply, &found, &changed);
+    if (r > 0) r = native_op(kind, c, &p, writes, args, reply, &found, &changed);
     if (r > 0 && (count_lookup(p.ks, found) < 0 || (changed && attr_add(p.ks, s_dirty, changed) < 0))) {
         Py_CLEAR(*reply);       /* data[key] is written: as a handler failing after its write */
         r = -1;
@@ -1195,10 +1286,14 @@ static PyObject *configure_pools(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* configure_zsets(ZSet, unkey): what the native ZPOPMIN/ZPOPMAX pop from */
+/* configure_zsets(ZSet, unkey[, SmallHash]): what the native ZPOPMIN/ZPOPMAX pop from, and
+ * the packed hash the native HSET writes into */
 static PyObject *configure_zsets(PyObject *module, PyObject *args) {
-    PyObject *zset, *unkey;
-    if (!PyArg_ParseTuple(args, "O!O:configure_zsets", &PyType_Type, &zset, &unkey)) return NULL;
+    PyObject *zset, *unkey, *small = NULL;
+    if (!PyArg_ParseTuple(args, "O!O|O!:configure_zsets", &PyType_Type, &zset, &unkey, &PyType_Type, &small))
+        return NULL;
+    Py_XINCREF(small);
+    Py_XSETREF(SmallHash_type, small);
     Py_INCREF(zset);
     Py_XSETREF(ZSet_type, zset);
     Py_INCREF(unkey);
@@ -1392,7 +1487,7 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
     *per_call = 0;
     PyObject *reply = NULL;
     int found = 0, changed = 0;
-    rc = native_op(kind, &r->p, 1, args, &reply, &found, &changed);
+    rc = native_op(kind, c, &r->p, 1, args, &reply, &found, &changed);
     if (rc <= 0) {
         if (changed) {                  /* written, then failed: counted, as a handler's write */
             r->dirty += changed;
@@ -2066,7 +2161,7 @@ static PyMethodDef methods[] = {
     {"configure_pools", configure_pools, METH_VARARGS,
      "configure_pools(Pool, random.random): keyspace/scan.py's Pool and the draws the native SPOP makes"},
     {"configure_zsets", configure_zsets, METH_VARARGS,
-     "configure_zsets(ZSet, unkey): keyspace/zset.py's sorted set, for the native ZPOPMIN/ZPOPMAX"},
+     "configure_zsets(ZSet, unkey[, SmallHash]): the packed types the native ZPOPMIN/ZPOPMAX and HSET use"},
     {"native_stats", native_stats, METH_NOARGS,
      "native_stats() -> {name: (native runs, fallbacks to the handler)}"},
     {"split_canonical", (PyCFunction)(void (*)(void))split_canonical, METH_FASTCALL,

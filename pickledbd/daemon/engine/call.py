@@ -24,6 +24,7 @@ from .. import speedups
 from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, arity_error, unknown_command
 from ..keyspace.database import Database
 from ..keyspace.scan import Pool
+from ..keyspace.smallhash import SmallHash
 from ..keyspace.zset import ZSet, unkey
 from ..protocol.reply import OK
 from .blocking import BlockOn
@@ -50,7 +51,7 @@ NATIVE = ("get", "set", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd"
 if speedups.COMPILED:
     speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
     speedups.configure_pools(Pool, random.random)       # SPOP picks as Pool.pick does
-    speedups.configure_zsets(ZSet, unkey)
+    speedups.configure_zsets(ZSet, unkey, SmallHash)
 
 
 class Engine:
