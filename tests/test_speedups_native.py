@@ -1,5 +1,5 @@
-"""The native GET, SET, INCR, MSET, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZPOPMIN and ZPOPMAX
-of the compiled hot path (engine/call.py NATIVE, _speedups.c
+"""The native GET, SET, INCR, MSET, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZADD, ZPOPMIN and
+ZPOPMAX of the compiled hot path (engine/call.py NATIVE, _speedups.c
 run_native) do what their Python handlers do: one request sequence, run through the hot path
 (run_batch) in a process with ``PICKLEDBD_PURE=1`` and in one on the compiled path, gives the
 same replies and the same side effects (INFO stats and commandstats, keyspace hits/misses,
@@ -73,7 +73,13 @@ def sequence() -> list:
                    ["ZADD", "two", *[x for i in range(130) for x in ("1", "t%d" % i)]],
                    ["ZREMRANGEBYRANK", "two", "0", "127"], ["ZPOPMIN", "two"], ["ZPOPMIN", "two"], ["EXISTS", "two"],
                    ["ZPOPMIN", "two"], ["ZADD", "e", *[x for i in range(130) for x in ("1", "e%d" % i)]],
-                   ["PEXPIREAT", "e", "99999999999999"], ["ZPOPMIN", "e"], ["ZCARD", "e"]]),
+                   ["PEXPIREAT", "e", "99999999999999"], ["ZPOPMIN", "e"], ["ZCARD", "e"],
+                   ["ZADD", "z", "7", "m3"], ["ZADD", "z", "7", "m3"], ["ZADD", "z", "0", "new"], ["ZADD", "z", "01", "n2"],
+                   ["ZADD", "z", "1.5", "n3"], ["ZADD", "z", "-3", "n4"], ["ZADD", "z", "1234567890123456", "n5"],
+                   ["ZADD", "z", "123456789012345", "n6"], ["ZADD", "z", "5", "\udcff"], ["ZADD", "z", "5", "é"],
+                   ["ZADD", "z", "NX", "9"], ["ZADD", "z", "9", "m1", "10", "m2"], ["ZSCAN", "z", "0", "COUNT", "5"],
+                   ["ZADD", "z", "3", "fresh"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["ZADD", "s", "1", "q"],
+                   ["ZADD", "nz", "1", "q"], ["ZADD", "str", "1", "q"], ["ZSCORE", "z", "new"], ["ZCARD", "z"]]),
         ("mset", [["MSET", "a", "1", "b", "2"], ["MSET", "a", "x", "a", "y"], ["GET", "a"], ["MSET", "a"],
                   ["MSET", "a", "1", "b"], ["LPUSH", "l", "1"], ["MSET", "l", "now", "c", "3"], ["TYPE", "l"],
                   ["SET", "t", "1", "PXAT", "99999999999999"], ["MSET", "t", "2", "u", "\udcff"], ["PTTL", "t"],
@@ -210,7 +216,7 @@ def test_native_commands_give_the_handlers_replies_and_effects():
     native = compiled.pop("native")
     assert pure.pop("native") is None
     for name in ("get", "set", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
-                 "zpopmin", "zpopmax"):
+                 "zadd", "zpopmin", "zpopmax"):
         runs, fallbacks = native[name]
         assert runs >= 3 and fallbacks >= 1, (name, native)
     assert len(compiled["records"]) > 50 and len(compiled["slowlog"]) > 300

@@ -350,7 +350,7 @@ static PyObject *empty_bytes;
     X(ctx) X(reader) X(net) X(transport) X(writing_paused) X(authenticated) X(_buf) X(_left) \
     X(error) X(max_bulk) X(unauth) X(more) X(last_interaction) X(clock) X(net_input) \
     X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
-    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead) X(order) X(config) X(values) X(text) X(n) \
+    X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead) X(order) X(config) X(values) X(text) X(n) X(remove) X(add) X(scan_snapshot) \
     X(_m) X(_o) X(big_scores)
 
 #define DECLARE(n) static PyObject *s_##n;
@@ -617,7 +617,9 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *     live Pool in step with it (see native_spop), the member picked an exact str;
  *   - ZPOPMIN, ZPOPMAX without a count: the value absent or an exact ZSet in its big form with
  *     two or more members;
- *   - MSET: SET's conditions for every pair (see native_mset).
+ *   - MSET: SET's conditions for every pair (see native_mset);
+ *   - ZADD key score member: a big sorted set, an ASCII member, the score in the digits-only
+ *     form its fast path parses (see native_zadd).
  * The effects, in the handler's order: lookup's ks.hits / ks.misses (when ks.read_cmd),
  * then data[key] = value (or the deque's change, and the key's removal with its last
  * element) and ks.dirty += 1 when something changed. Replies: the value or None (GET, a pop),
@@ -627,9 +629,9 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
 
 enum { NATIVE_NONE, NATIVE_GET, NATIVE_SET, NATIVE_INCR,
        NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_SADD, NATIVE_HSET, NATIVE_SPOP,
-       NATIVE_ZPOPMIN, NATIVE_ZPOPMAX, NATIVE_MSET, NATIVE_N };
+       NATIVE_ZPOPMIN, NATIVE_ZPOPMAX, NATIVE_MSET, NATIVE_ZADD, NATIVE_N };
 static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr", "lpush", "rpush", "lpop", "rpop",
-                                             "sadd", "hset", "spop", "zpopmin", "zpopmax", "mset"};
+                                             "sadd", "hset", "spop", "zpopmin", "zpopmax", "mset", "zadd"};
 static PyObject *Pool_type, *random_fn;         /* keyspace/scan.py Pool, random.random */
 static PyObject *ZSet_type, *unkey_fn;          /* keyspace/zset.py ZSet, unkey */
 static PyObject *SmallHash_type;                /* keyspace/smallhash.py SmallHash */
@@ -1175,6 +1177,57 @@ static int native_mset(Plain *p, PyObject *args, PyObject **reply, int *changed)
     return 1;
 }
 
+/* ZADD key score member (commands/zsets.py zadd's fast path) into a big sorted set: the
+ * score as its fast path parses it (ASCII digits, at most 15, no leading zero), an ASCII
+ * member (its own sort key); ZSet.put's big branch: unchanged, re-scored (SortedList.remove
+ * and add, the library's methods) or added (the ZSCAN snapshot dropped). */
+static int native_zadd(PyObject *args, PyObject *zs, PyObject **reply, int *changed) {
+    if (PyList_GET_SIZE(args) != 4 || ZSet_type == NULL || zs == NULL || Py_TYPE(zs) != (PyTypeObject *)ZSet_type)
+        return NATIVE_FALLBACK;
+    PyObject *sarg = PyList_GET_ITEM(args, 2), *member = PyList_GET_ITEM(args, 3);
+    if (!PyUnicode_CheckExact(sarg) || !PyUnicode_IS_ASCII(sarg) || !PyUnicode_CheckExact(member)
+        || !PyUnicode_IS_ASCII(member))
+        return NATIVE_FALLBACK;
+    const char *d = (const char *)PyUnicode_DATA(sarg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(sarg);
+    if (n < 1 || n > 15 || (d[0] == '0' && n > 1)) return NATIVE_FALLBACK;
+    long long x = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (d[i] < '0' || d[i] > '9') return NATIVE_FALLBACK;
+        x = x * 10 + (d[i] - '0');
+    }
+    double score = (double)x;       /* float(s): exact below 2**53 */
+    int rc = NATIVE_FALLBACK;
+    PyObject *m = NULL, *o = NULL, *scores = NULL, *fscore = NULL, *pair = NULL, *r = NULL;
+    if (!(m = cattr(zs, s__m)) || !(o = cattr(zs, s__o)) || !(scores = cattr(zs, s_big_scores))) { rc = -1; goto done; }
+    if (m != Py_None || !PyDict_CheckExact(scores)) goto done;
+    PyObject *old = PyDict_GetItemWithError(scores, member);       /* borrowed */
+    if (old == NULL && PyErr_Occurred()) { rc = -1; goto done; }
+    if (old != NULL && !PyFloat_CheckExact(old)) goto done;
+    if (old != NULL && PyFloat_AS_DOUBLE(old) == score) {           /* the same score: nothing */
+        rc = (*reply = PyLong_FromLong(0)) == NULL ? -1 : 1;
+        goto done;
+    }
+    rc = -1;
+    if (!(fscore = PyFloat_FromDouble(score))) goto done;
+    if (old != NULL) {              /* order.remove((old, key)) */
+        PyObject *was = PyTuple_Pack(2, old, member);
+        if (was == NULL) goto done;
+        r = PyObject_CallMethodOneArg(o, s_remove, was);
+        Py_DECREF(was);
+        if (r == NULL) goto done;
+        Py_CLEAR(r);
+    }
+    if (PyDict_SetItem(scores, member, fscore) < 0) goto done;
+    *changed = 1;
+    if (!(pair = PyTuple_Pack(2, fscore, member)) || !(r = PyObject_CallMethodOneArg(o, s_add, pair))) goto done;
+    if (old == NULL && cset(zs, s_scan_snapshot, Py_None) < 0) goto done;
+    rc = (*reply = PyLong_FromLong(old == NULL)) == NULL ? -1 : 1;
+done:
+    Py_XDECREF(m); Py_XDECREF(o); Py_XDECREF(scores); Py_XDECREF(fscore); Py_XDECREF(pair); Py_XDECREF(r);
+    return rc;
+}
+
 /* The command of kind on a key whose db- and key-level preconditions hold (plain_db,
  * plain_key), with writes allowed when plain_writes held: 1 with the reply in *reply,
  * whether the key was there in *found (the caller counts the lookup) and whether the
@@ -1187,6 +1240,7 @@ static int native_op(int kind, PyObject *c, Plain *p, int writes, PyObject *args
     if (v == NULL && PyErr_Occurred()) return -1;
     *found = v != NULL;
     *changed = 0;
+    if (kind == NATIVE_ZADD) return writes ? native_zadd(args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind == NATIVE_MSET) return writes ? native_mset(p, args, reply, changed) : NATIVE_FALLBACK;
     if (kind >= NATIVE_ZPOPMIN) return writes ? native_zpop(kind, args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind == NATIVE_SPOP) return writes ? native_spop(p, args, v, reply, changed) : NATIVE_FALLBACK;

@@ -45,8 +45,8 @@ _SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscrib
 # Commands the compiled run_batch runs itself while its preconditions hold (plain strings,
 # lists, sets and big hashes, no expiry on the key, no events, tracking or access accounting: in _speedups.c),
 # and through their Python handler otherwise. The handlers remain the semantics.
-NATIVE = ("get", "set", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zpopmin",
-          "zpopmax")
+NATIVE = ("get", "set", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd",
+          "zpopmin", "zpopmax")
 
 if speedups.COMPILED:
     speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
