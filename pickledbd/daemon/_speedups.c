@@ -618,8 +618,8 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *   - ZPOPMIN, ZPOPMAX without a count: the value absent or an exact ZSet in its big form with
  *     two or more members;
  *   - MSET: SET's conditions for every pair (see native_mset);
- *   - ZADD key score member: a big sorted set, an ASCII member, the score in the digits-only
- *     form its fast path parses (see native_zadd).
+ *   - ZADD key score member: a big sorted set, an ASCII member, a score of at most 15 ASCII
+ *     digits (see native_zadd).
  * The effects, in the handler's order: lookup's ks.hits / ks.misses (when ks.read_cmd),
  * then data[key] = value (or the deque's change, and the key's removal with its last
  * element) and ks.dirty += 1 when something changed. Replies: the value or None (GET, a pop),
@@ -1177,8 +1177,8 @@ static int native_mset(Plain *p, PyObject *args, PyObject **reply, int *changed)
     return 1;
 }
 
-/* ZADD key score member (commands/zsets.py zadd's fast path) into a big sorted set: the
- * score as its fast path parses it (ASCII digits, at most 15, no leading zero), an ASCII
+/* ZADD key score member (commands/zsets.py zadd) into a big sorted set: a score of ASCII
+ * digits only, at most 15 (exact as a double: what parse_score returns for it), an ASCII
  * member (its own sort key); ZSet.put's big branch: unchanged, re-scored (SortedList.remove
  * and add, the library's methods) or added (the ZSCAN snapshot dropped). */
 static int native_zadd(PyObject *args, PyObject *zs, PyObject **reply, int *changed) {
@@ -1190,7 +1190,8 @@ static int native_zadd(PyObject *args, PyObject *zs, PyObject **reply, int *chan
         return NATIVE_FALLBACK;
     const char *d = (const char *)PyUnicode_DATA(sarg);
     Py_ssize_t n = PyUnicode_GET_LENGTH(sarg);
-    if (n < 1 || n > 15 || (d[0] == '0' && n > 1)) return NATIVE_FALLBACK;
+    if (n < 1 || n > 15) return NATIVE_FALLBACK;   /* leading zeros too (redis-benchmark's
+                                                      * __rand_int__): parse_score's strtod reads them alike */
     long long x = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (d[i] < '0' || d[i] > '9') return NATIVE_FALLBACK;
