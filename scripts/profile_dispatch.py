@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import os
 import random
 import shutil
 import tempfile

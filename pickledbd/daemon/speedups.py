@@ -6,8 +6,8 @@ package is installed with a C compiler) or the pure Python one, the reference.
 the per-request loop (engine/call.py ``Engine.run_batch``), a read of whole canonical
 requests by a plain client (net/connection.py ``Connection.data_received``), the splitting of
 canonical requests (protocol/reader.py) and the encoding of the common reply shapes
-(protocol/reply.py), and runs GET, SET and INCR itself (engine/call.py ``NATIVE``) while
-their preconditions hold (documented in _speedups.c); otherwise their Python handlers run.
+(protocol/reply.py), and runs the commands in engine/call.py ``NATIVE`` itself while their
+preconditions hold (documented in _speedups.c); otherwise their Python handlers run.
 """
 from __future__ import annotations
 
@@ -28,4 +28,4 @@ if COMPILED:
     configure_native = _speedups.configure_native   # (Database, {name: handler}, OK): NATIVE in call.py
     data_received = _speedups.data_received   # data_received(conn, data): net/connection.py
     configure_pools = _speedups.configure_pools     # (Pool, random.random): the native SPOP
-    configure_zsets = _speedups.configure_zsets     # (ZSet, unkey): the native ZPOPMIN/ZPOPMAX
+    configure_zsets = _speedups.configure_zsets     # (ZSet, unkey, SmallHash): ZPOPMIN/ZPOPMAX, HSET

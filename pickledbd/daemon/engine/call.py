@@ -42,9 +42,10 @@ _SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscrib
                             "sunsubscribe", "ping", "quit", "reset"))
 
 
-# Commands the compiled run_batch runs itself while its preconditions hold (plain strings,
-# lists, sets and big hashes, no expiry on the key, no events, tracking or access accounting: in _speedups.c),
-# and through their Python handler otherwise. The handlers remain the semantics.
+# Commands the compiled run_batch runs itself while its preconditions hold (values of the
+# expected type, no expiry on the key, no events, tracking or access accounting: listed
+# beside the code in _speedups.c), and through their Python handler otherwise. The handlers
+# remain the semantics.
 NATIVE = ("get", "set", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd",
           "zpopmin", "zpopmax")
 
