@@ -1,14 +1,15 @@
 """The native GET, SET, INCR, MSET, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZADD, ZPOPMIN and
-ZPOPMAX of the compiled hot path (engine/call.py NATIVE, _speedups.c
-run_native) do what their Python handlers do: one request sequence, run through the hot path
-(run_batch) in a process with ``PICKLEDBD_PURE=1`` and in one on the compiled path, gives the
-same replies and the same side effects (INFO stats and commandstats, keyspace hits/misses,
+ZPOPMAX of the compiled hot path (engine/call.py NATIVE, _speedups.c run_native and the runs of
+native commands) do what their Python handlers do: one request sequence, run through the hot
+path (run_batch) in a process with ``PICKLEDBD_PURE=1`` and in one on the compiled path, gives
+the same replies and the same side effects (INFO stats and commandstats, keyspace hits/misses,
 the dirty counter, propagation records, SLOWLOG, MONITOR lines, keyspace events, expiry,
-remembered encodings), RESP2 and RESP3, binary keys and values; every precondition of the
-native code is crossed on the way (the compiled process checks that both the native code
-and the fallback to the handler ran). A random sequence of them (and their neighbours) gives the same results
-with the native commands on and off, read in the middle of the batch too (INFO, SLOWLOG LEN,
-DBSIZE between them: a run of native commands writes its effects back before they run).
+remembered encodings), RESP2 and RESP3, binary keys and values, with and without propagation;
+every precondition of the native code is crossed on the way (the compiled process checks that
+both the native code and the fallback to the handler ran). A random sequence of them (and
+their neighbours) gives the same results with the native commands on and off, read in the
+middle of the batch too (INFO, SLOWLOG LEN, DBSIZE between them: a run of native commands
+writes its effects back before they run).
 
 Skipped when the extension is not built (a pure install).
 """
@@ -65,7 +66,8 @@ def sequence() -> list:
                     ["HSET", "hp", "j", "5"], ["HLEN", "hp"], ["HSET", "h", "j", "5"],
                     ["HLEN", "h"], ["HSET", "\udcfe", "k", "y" * 70], ["HSET", "\udcfe", "\udcff", "é"],
                     ["HGET", "\udcfe", "\udcff"], ["HINCRBY", "h", "n", "1"], ["HSET", "h", "n", "7"], ["HGET", "h", "n"]]),
-        ("zsets", [["ZPOPMIN", "z"], ["ZPOPMAX", "z"], ["ZADD", "z", *[x for i in range(140) for x in ("%d.5" % (i % 7), "m%d" % i)]], ["OBJECT", "ENCODING", "z"],
+        ("zsets", [["ZPOPMIN", "z"], ["ZPOPMAX", "z"],
+                   ["ZADD", "z", *[x for i in range(140) for x in ("%d.5" % (i % 7), "m%d" % i)]], ["OBJECT", "ENCODING", "z"],
                    ["ZADD", "z", "-inf", "\udcff", "inf", "é", "0.1", "x"], ["ZPOPMIN", "z"], ["ZPOPMAX", "z"],
                    ["ZPOPMAX", "z"], ["ZPOPMIN", "z"], ["ZPOPMIN", "z", "2"], ["ZPOPMAX", "z", "0"], ["ZCARD", "z"],
                    ["ZSCORE", "z", "m3"], ["ZADD", "s", "1", "a", "2", "b"], ["ZPOPMIN", "s"], ["ZPOPMAX", "s"],
