@@ -663,18 +663,6 @@ static int attr_add(PyObject *o, PyObject *name, long long n) {
     return rc;
 }
 
-/* o.name += 1 */
-static int attr_incr(PyObject *o, PyObject *name) {
-    PyObject *v = cattr(o, name);
-    if (v == NULL) return -1;
-    PyObject *sum = PyNumber_InPlaceAdd(v, one);
-    Py_DECREF(v);
-    if (sum == NULL) return -1;
-    int r = cset(o, name, sum);
-    Py_DECREF(sum);
-    return r;
-}
-
 typedef struct {
     PyObject *db, *data, *expires, *ks;     /* new references */
     PyObject *marks;        /* ks.encodings when it is non-empty (plain_writes), else NULL */
@@ -1285,7 +1273,7 @@ static int native_op(int kind, PyObject *c, Plain *p, int writes, PyObject *args
 static int count_lookup(PyObject *ks, int found) {
     int r = attr_true(ks, s_read_cmd);
     if (r <= 0) return r;
-    return attr_incr(ks, found ? s_hits : s_misses);
+    return attr_add(ks, found ? s_hits : s_misses, 1);
 }
 
 /* The command of kind for c, every precondition checked here (run_batch's full path): 1 with
@@ -2059,11 +2047,6 @@ enum { READER_SLOTS(ENUM_READER) RD_N };
 static Slots reader_slots;
 static PyObject **reader_slot_names[RD_N];
 
-/* o.name += n (any object) */
-static int attr_add_ssize(PyObject *o, PyObject *name, Py_ssize_t n) {
-    return attr_add(o, name, (long long)n);
-}
-
 /* net/connection.py Connection.flush(), for the usual case: no AOF gate holds replies */
 static int conn_flush(PyObject *conn, PyObject *ctx, const Py_ssize_t *cx, PyObject *net) {
     PyObject *out = get_slot(ctx, cx[CX_out], s_out);
@@ -2098,7 +2081,7 @@ static int conn_flush(PyObject *conn, PyObject *ctx, const Py_ssize_t *cx, PyObj
     if (rc == 0 && !(transport = cattr(conn, s_transport))) rc = -1;
     if (rc == 0) rc = call_method_discard(transport, s_write, data, NULL, NULL);
     if (rc == 0 && !(stats = cattr(net, s_stats))) rc = -1;
-    if (rc == 0) rc = attr_add_ssize(stats, s_net_output, len);
+    if (rc == 0) rc = attr_add(stats, s_net_output, len);
     Py_XDECREF(zero); Py_XDECREF(transport); Py_XDECREF(stats);
     Py_DECREF(data);
     if (rc == 0) {
@@ -2166,7 +2149,7 @@ static PyObject *conn_data_received(PyObject *module, PyObject *const *argv, Py_
     if (r < 0) goto fail;
     PyObject *stats = cattr(net, s_stats);
     if (stats == NULL) goto fail;
-    r = attr_add_ssize(stats, s_net_input, len);
+    r = attr_add(stats, s_net_input, len);
     Py_DECREF(stats);
     if (r < 0 || set_slot(reader, rd[RD_unauth], s_unauth, Py_False) < 0
         || set_slot(reader, rd[RD_more], s_more, Py_False) < 0) goto fail;
