@@ -152,9 +152,10 @@ def paired_runs(args, names, tests):
         print("round %d/%d done" % (rnd + 1, args.rounds), file=sys.stderr)
 
 
-def run_benchmark(port: int, test: str, n: int, pipeline: int, clients: int, timeout: float) -> float:
+def run_benchmark(port: int, test: str, n: int, pipeline: int, clients: int, timeout: float,
+                  keyspace: int = 0) -> float:
     cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients), "-n", str(n),
-           "-P", str(pipeline), "-t", test, "--csv"]
+           "-P", str(pipeline), "-t", test, "--csv"] + (["-r", str(keyspace)] if keyspace else [])
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout).stdout
     rows = list(csv.reader(io.StringIO(out)))
     for row in rows[1:]:
@@ -590,7 +591,7 @@ def full_rounds(args, servers, evalsha, fillers, results, pop_checks) -> None:
         cpu0 = cpu_ns(proc.pid)
         if test in FULL_BUILTIN:
             row = run_benchmark_csv(port, n, p, args.clients, args.timeout, test=test,
-                                    keyspace=args.keyspace)
+                                    keyspace=args.keyspace or FULL_KEYSPACE)
         else:
             argv = evalsha[name] if test == "evalsha" else FULL_CUSTOM[test]
             row = run_benchmark_csv(port, n, p, args.clients, args.timeout, argv=argv)
@@ -608,6 +609,8 @@ def full_rounds(args, servers, evalsha, fillers, results, pop_checks) -> None:
             results.setdefault((test, p, name, "p50"), []).append(row["p50_latency_ms"])
             results.setdefault((test, p, name, "p99"), []).append(row["p99_latency_ms"])
 
+
+FULL_KEYSPACE = 100000         # --full's -r
 
 # (data set, elements, fill command) for the memory table; short strings everywhere
 MEMORY_SETS = [("100k strings", 100000, "SET")]
@@ -738,7 +741,7 @@ def print_full_tables(args, pipelines, results, pop_checks, memory) -> None:
     print("\npickledbd vs redis-server %s, %s UTC: redis-benchmark -c %d -n %d (-P 1: %d), -r %d, "
           "medians of %d paired rounds (who goes first alternates), %d CPUs\n"
           % (redis_version(), time.strftime("%Y-%m-%d %H:%M", time.gmtime()), args.clients, args.n,
-             max(10000, args.n // 2), args.keyspace, args.rounds, os.cpu_count() or 0))
+             max(10000, args.n // 2), args.keyspace or FULL_KEYSPACE, args.rounds, os.cpu_count() or 0))
     def ratio_rows(what: str, fmt: str) -> None:
         for test in FULL_TESTS:
             cells = []
@@ -807,8 +810,9 @@ def main() -> int:
                     help="only --full's memory-per-element table")
     ap.add_argument("--sets", default="",
                     help="--memory: comma-separated parts of data set names (strings, hashes, 10k, ...)")
-    ap.add_argument("--keyspace", type=int, default=100000,
-                    help="--full: redis-benchmark -r for the tests that use random keys")
+    ap.add_argument("--keyspace", type=int, default=None,
+                    help="redis-benchmark -r for the tests that use random keys (--full: 100000 unless "
+                         "given; plain mode: none unless given)")
     ap.add_argument("--workdir", default=None,
                     help="parent of the servers' data directories (--aof: a real disk, not a tmpfs)")
     ap.add_argument("--fanout", default="1,10,100", help="pub/sub: comma-separated subscriber counts")
@@ -848,7 +852,7 @@ def main() -> int:
             for test, p, n, name in paired_runs(args, servers, tests):
                 port, proc = servers[name]
                 cpu0 = cpu_ns(proc.pid)
-                rps = run_benchmark(port, test, n, p, args.clients, args.timeout)
+                rps = run_benchmark(port, test, n, p, args.clients, args.timeout, args.keyspace or 0)
                 cpu = cpu_ns(proc.pid) - cpu0
                 results.setdefault((test, p, name), []).append(rps)
                 per_cpu.setdefault((test, p, name), []).append(n / max(cpu / 1e9, 1e-6))

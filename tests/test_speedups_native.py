@@ -318,6 +318,70 @@ def test_random_sequences_are_the_same_with_natives_on_and_off(reqs):
         assert _run_random(reqs, True, feed) == _run_random(reqs, False, feed)
 
 
+# ------------------------------------------------------------- big sorted sets, natives on and off
+
+def _run_big_zset(native: bool, seed: int):
+    """Thousands of ZADDs (new members, re-scores, equal scores) into big sorted sets, with
+    what builds the SortedList's position index (ZRANK, ZRANGE by rank) and what shrinks it
+    (ZREM, ZPOPMIN) between them: the replies and the SortedList's own layout."""
+    from pickledbd.daemon import speedups
+    from pickledbd.daemon.engine import call
+    from pickledbd.daemon.engine.command import REGISTRY
+    from pickledbd.daemon.inprocess import LocalServer
+    from pickledbd.daemon.keyspace import Database
+    from pickledbd.daemon.protocol.reply import OK
+
+    rnd = random.Random(seed)
+    srv = LocalServer()
+    speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE} if native else {}, OK)
+    try:
+        c = srv.client()
+        # big from the start: a ZADD into a small set goes to its handler, and then no
+        # native ZADD is tried for the rest of that batch
+        out = [srv.batch(c, [["ZADD", key, *[x for i in range(0, 7000, 2) for x in (str(i % 90), "m%d" % i)]]
+                             for key in ("z", "y")])]
+        # one score's neighbourhood grows past two sublists' worth: splits on the native path
+        out.append(srv.batch(c, [["ZADD", "z", "45", "n%d" % i] for i in range(rnd.randrange(2000, 4500))]))
+        for _ in range(40):
+            reqs = []
+            for _ in range(rnd.choice([10, 200, 600])):
+                x = rnd.random()
+                key = rnd.choice(["z", "z", "y"])
+                if x < 0.8:
+                    score = str(rnd.randrange(rnd.choice([3, 50, 10 ** 6])))
+                    reqs.append(["ZADD", key, score.zfill(rnd.choice([1, 8])), "m%d" % rnd.randrange(7000)])
+                elif x < 0.86:
+                    reqs.append(["ZRANK", key, "m%d" % rnd.randrange(7000)])
+                elif x < 0.9:
+                    reqs.append(["ZRANGE", key, str(rnd.randrange(3000)), str(rnd.randrange(3000))])
+                elif x < 0.96:
+                    reqs.append(["ZREM", key, *("m%d" % rnd.randrange(7000) for _ in range(rnd.choice([1, 20])))])
+                else:
+                    reqs.append([rnd.choice(["ZPOPMIN", "ZPOPMAX"]), key, rnd.choice(["1", "5"])])
+            out.append(srv.batch(c, reqs))
+        layout = {}
+        for key in ("z", "y"):
+            o = srv.ks.dbs[0].data[key]._o
+            layout[key] = (o._lists, o._maxes, o._index, o._len, o._offset)
+        out.append(srv.batch(c, [["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["ZRANGE", "y", "0", "-1", "WITHSCORES"]]))
+        return out, layout, srv.ks.dirty
+    finally:
+        speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE}, OK)
+
+
+@pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_zadd_keeps_the_sorted_list_as_the_library_does(seed):
+    before = _speedups.native_stats()["zadd"]
+    on = _run_big_zset(True, seed)
+    after = _speedups.native_stats()["zadd"]
+    assert after[0] - before[0] > 5000          # the native ZADD ran (splits, merges, index)
+    off = _run_big_zset(False, seed)
+    assert on[1] == off[1]
+    assert on == off
+    assert max(len(sub) for sub in on[1]["z"][0]) > 1000 and len(on[1]["z"][0]) > 2
+
+
 if __name__ == "__main__":           # one corpus run on this process's path (see run_corpus)
     sys.path.insert(0, str(TESTS))
     from pickledbd.daemon import speedups

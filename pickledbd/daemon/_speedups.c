@@ -351,7 +351,8 @@ static PyObject *empty_bytes;
     X(error) X(max_bulk) X(unauth) X(more) X(last_interaction) X(clock) X(net_input) \
     X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
     X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead) X(order) X(config) X(values) X(text) X(n) X(remove) X(add) X(scan_snapshot) \
-    X(_m) X(_o) X(big_scores)
+    X(_m) X(_o) X(big_scores) X(_lists) X(_maxes) X(_index) X(_load) X(_offset) X(_len) \
+    X(_expand) X(_delete)
 
 #define DECLARE(n) static PyObject *s_##n;
 NAMES(DECLARE)
@@ -1165,6 +1166,192 @@ static int native_mset(Plain *p, PyObject *args, PyObject **reply, int *changed)
     return 1;
 }
 
+/* Sorted-list steps for a big sorted set's SortedList of (score, sort key) pairs: the
+ * library's own algorithm (sortedcontainers 2.x add, remove and their _expand/_delete
+ * bookkeeping), with the comparisons done here. Tuple comparison calls == and then < on
+ * each score through Python; two float scores (never NaN in a sorted set) compare as
+ * doubles here, in the same order, and equal scores compare their keys as tuples do. The
+ * rare steps (splitting or merging sublists) are the library's methods. */
+static PyTypeObject *SortedList_type;           /* sortedcontainers.SortedList */
+
+/* a < b for two (score, key) pairs, as tuple comparison answers it; -1 on error */
+static int pair_lt(PyObject *a, PyObject *b) {
+    if (PyTuple_CheckExact(a) && PyTuple_CheckExact(b) && PyTuple_GET_SIZE(a) == 2 && PyTuple_GET_SIZE(b) == 2) {
+        PyObject *x = PyTuple_GET_ITEM(a, 0), *y = PyTuple_GET_ITEM(b, 0);
+        if (PyFloat_CheckExact(x) && PyFloat_CheckExact(y)) {
+            double dx = PyFloat_AS_DOUBLE(x), dy = PyFloat_AS_DOUBLE(y);
+            if (dx < dy) return 1;
+            if (dx > dy) return 0;
+            if (dx == dy) {
+                PyObject *kx = PyTuple_GET_ITEM(a, 1), *ky = PyTuple_GET_ITEM(b, 1);
+                if (kx == ky) return 0;
+                if (PyUnicode_CheckExact(kx) && PyUnicode_CheckExact(ky))
+{
+                    int c = PyUnicode_Compare(kx, ky);
+                    return c == -1 && PyErr_Occurred() ? -1 : c < 0;
+                }
+            }
+        }
+    }
+    Py_INCREF(a);                               /* a comparison in Python may change the list */
+    Py_INCREF(b);
+    int r = PyObject_RichCompareBool(a, b, Py_LT);
+    Py_DECREF(a);
+    Py_DECREF(b);
+    return r;
+}
+
+/* bisect.bisect_right (right) or bisect_left of x in the list; -1 on error */
+static Py_ssize_t pair_bisect(PyObject *list, PyObject *x, int right) {
+    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(list);
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (mid >= PyList_GET_SIZE(list)) {
+            PyErr_SetString(PyExc_RuntimeError, "a sorted set changed while it was searched");
+            return -1;
+        }
+        PyObject *m = PyList_GET_ITEM(list, mid);
+        int lt = right ? pair_lt(x, m) : pair_lt(m, x);
+        if (lt < 0) return -1;
+        if (right ? lt : !lt) hi = mid; else lo = mid + 1;
+    }
+    return lo;
+}
+
+/* The SortedList's _lists, _maxes and _index (exact lists, new references) and _load; 0 when
+ * it is not a plain SortedList holding them (the caller takes the library's method), -1 */
+static int sl_parts(PyObject *o, PyObject **lists, PyObject **maxes, PyObject **index, long *load) {
+    *lists = *maxes = *index = NULL;
+    if (SortedList_type == NULL || Py_TYPE(o) != SortedList_type) return 0;
+    PyObject *l = NULL;
+    if (!(*lists = cattr(o, s__lists)) || !(*maxes = cattr(o, s__maxes)) || !(*index = cattr(o, s__index))
+        || !(l = cattr(o, s__load)))
+        goto fail;
+    if (!PyList_CheckExact(*lists) || !PyList_CheckExact(*maxes) || !PyList_CheckExact(*index)
+        || !PyLong_CheckExact(l) || PyList_GET_SIZE(*maxes) == 0
+        || PyList_GET_SIZE(*maxes) != PyList_GET_SIZE(*lists)) {
+        Py_DECREF(l);
+        Py_CLEAR(*lists); Py_CLEAR(*maxes); Py_CLEAR(*index);
+        return 0;
+    }
+    *load = PyLong_AsLong(l);
+    Py_DECREF(l);
+    if (*load == -1 && PyErr_Occurred()) goto fail;
+    return 1;
+fail:
+    Py_XDECREF(l);
+    Py_CLEAR(*lists); Py_CLEAR(*maxes); Py_CLEAR(*index);
+    return -1;
+}
+
+/* _index[child] += d from the sublist's leaf to the root, as _expand and _delete do it */
+static int sl_index_step(PyObject *o, PyObject *index, Py_ssize_t pos, long d) {
+    if (PyList_GET_SIZE(index) == 0) return 0;
+    PyObject *off = cattr(o, s__offset);
+    if (off == NULL) return -1;
+    Py_ssize_t child = PyLong_AsSsize_t(off);
+    Py_DECREF(off);
+    if (child == -1 && PyErr_Occurred()) return -1;
+    child += pos;
+    for (;;) {
+        if (child < 0 || child >= PyList_GET_SIZE(index)) {
+            PyErr_SetString(PyExc_RuntimeError, "a sorted set's position index is out of step");
+            return -1;
+        }
+        PyObject *v = PyList_GET_ITEM(index, child);
+        long n = PyLong_AsLong(v);
+        if (n == -1 && PyErr_Occurred()) return -1;
+        PyObject *w = PyLong_FromLong(n + d);
+        if (w == NULL) return -1;
+        PyList_SetItem(index, child, w);        /* steals w */
+        if (child == 0) return 0;
+        child = (child - 1) >> 1;
+    }
+}
+
+/* SortedList.add(pair) */
+static int sl_add(PyObject *o, PyObject *pair) {
+    PyObject *lists, *maxes, *index, *sub, *r;
+    long load;
+    int ok = sl_parts(o, &lists, &maxes, &index, &load);
+    if (ok <= 0) {
+        if (ok < 0 || !(r = PyObject_CallMethodOneArg(o, s_add, pair))) return -1;
+        Py_DECREF(r);
+        return 0;
+    }
+    int rc = -1;
+    Py_ssize_t pos = pair_bisect(maxes, pair, 1);
+    if (pos < 0) goto done;
+    if (pos == PyList_GET_SIZE(maxes)) {
+        pos -= 1;
+        sub = PyList_GET_ITEM(lists, pos);
+        if (!PyList_CheckExact(sub) || PyList_Append(sub, pair) < 0) goto bad;
+        Py_INCREF(pair);
+        PyList_SetItem(maxes, pos, pair);
+    } else {
+        sub = PyList_GET_ITEM(lists, pos);
+        if (!PyList_CheckExact(sub)) goto bad;
+        Py_ssize_t i = pair_bisect(sub, pair, 1);
+        if (i < 0 || PyList_Insert(sub, i, pair) < 0) goto done;
+    }
+    if (PyList_GET_SIZE(sub) > (load << 1)) {     /* split: the library's _expand */
+        PyObject *p = PyLong_FromSsize_t(pos);
+        if (p == NULL || !(r = PyObject_CallMethodOneArg(o, s__expand, p))) { Py_XDECREF(p); goto done; }
+        Py_DECREF(p);
+        Py_DECREF(r);
+    } else if (sl_index_step(o, index, pos, 1) < 0) goto done;
+    rc = attr_add(o, s__len, 1);
+    goto done;
+bad:
+    PyErr_SetString(PyExc_SystemError, "a sorted set's SortedList holds something else than lists");
+done:
+    Py_DECREF(lists); Py_DECREF(maxes); Py_DECREF(index);
+    return rc;
+}
+
+/* SortedList.remove(pair) for a pair it holds */
+static int sl_remove(PyObject *o, PyObject *pair) {
+    PyObject *lists, *maxes, *index, *sub, *r;
+    long load;
+    int ok = sl_parts(o, &lists, &maxes, &index, &load);
+    if (ok <= 0) {
+        if (ok < 0 || !(r = PyObject_CallMethodOneArg(o, s_remove, pair))) return -1;
+        Py_DECREF(r);
+        return 0;
+    }
+    int rc = -1;
+    Py_ssize_t pos = pair_bisect(maxes, pair, 0), idx;
+    if (pos < 0) goto done;
+    if (pos == PyList_GET_SIZE(maxes) || !PyList_CheckExact(sub = PyList_GET_ITEM(lists, pos))
+        || (idx = pair_bisect(sub, pair, 0)) < 0 || idx >= PyList_GET_SIZE(sub)) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a sorted set's member is missing from its order");
+        goto done;
+    }
+    int eq = PyObject_RichCompareBool(PyList_GET_ITEM(sub, idx), pair, Py_EQ);
+    if (eq <= 0) {
+        if (eq == 0) PyErr_SetString(PyExc_ValueError, "a sorted set's member is missing from its order");
+        goto done;
+    }
+    if (PyList_GET_SIZE(sub) - 1 > (load >> 1)) {     /* the sublist stays: _delete's first case */
+        if (PyList_SetSlice(sub, idx, idx + 1, NULL) < 0) goto done;
+        PyObject *last = PyList_GET_ITEM(sub, PyList_GET_SIZE(sub) - 1);
+        Py_INCREF(last);
+        PyList_SetItem(maxes, pos, last);
+        if (sl_index_step(o, index, pos, -1) < 0 || attr_add(o, s__len, -1) < 0) goto done;
+        rc = 0;
+        goto done;
+    }
+    PyObject *p = PyLong_FromSsize_t(pos), *i = PyLong_FromSsize_t(idx);      /* a merge: _delete */
+    if (p != NULL && i != NULL && (r = PyObject_CallMethodObjArgs(o, s__delete, p, i, NULL)) != NULL) {
+        Py_DECREF(r);
+        rc = 0;
+    }
+    Py_XDECREF(p); Py_XDECREF(i);
+done:
+    Py_DECREF(lists); Py_DECREF(maxes); Py_DECREF(index);
+    return rc;
+}
+
 /* ZADD key score member (commands/zsets.py zadd) into a big sorted set: a score of ASCII
  * digits only, at most 15 (exact as a double: what parse_score returns for it), an ASCII
  * member (its own sort key); ZSet.put's big branch: unchanged, re-scored (SortedList.remove
@@ -1187,7 +1374,7 @@ static int native_zadd(PyObject *args, PyObject *zs, PyObject **reply, int *chan
     }
     double score = (double)x;       /* float(s): exact below 2**53 */
     int rc = NATIVE_FALLBACK;
-    PyObject *m = NULL, *o = NULL, *scores = NULL, *fscore = NULL, *pair = NULL, *r = NULL;
+    PyObject *m = NULL, *o = NULL, *scores = NULL, *fscore = NULL, *pair = NULL;
     if (!(m = cattr(zs, s__m)) || !(o = cattr(zs, s__o)) || !(scores = cattr(zs, s_big_scores))) { rc = -1; goto done; }
     if (m != Py_None || !PyDict_CheckExact(scores)) goto done;
     PyObject *old = PyDict_GetItemWithError(scores, member);       /* borrowed */
@@ -1202,18 +1389,17 @@ static int native_zadd(PyObject *args, PyObject *zs, PyObject **reply, int *chan
     if (old != NULL) {              /* order.remove((old, key)) */
         PyObject *was = PyTuple_Pack(2, old, member);
         if (was == NULL) goto done;
-        r = PyObject_CallMethodOneArg(o, s_remove, was);
+        int removed = sl_remove(o, was);
         Py_DECREF(was);
-        if (r == NULL) goto done;
-        Py_CLEAR(r);
+        if (removed < 0) goto done;
     }
     if (PyDict_SetItem(scores, member, fscore) < 0) goto done;
     *changed = 1;
-    if (!(pair = PyTuple_Pack(2, fscore, member)) || !(r = PyObject_CallMethodOneArg(o, s_add, pair))) goto done;
+    if (!(pair = PyTuple_Pack(2, fscore, member)) || sl_add(o, pair) < 0) goto done;
     if (old == NULL && cset(zs, s_scan_snapshot, Py_None) < 0) goto done;
     rc = (*reply = PyLong_FromLong(old == NULL)) == NULL ? -1 : 1;
 done:
-    Py_XDECREF(m); Py_XDECREF(o); Py_XDECREF(scores); Py_XDECREF(fscore); Py_XDECREF(pair); Py_XDECREF(r);
+    Py_XDECREF(m); Py_XDECREF(o); Py_XDECREF(scores); Py_XDECREF(fscore); Py_XDECREF(pair);
     return rc;
 }
 
@@ -1329,12 +1515,16 @@ static PyObject *configure_pools(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* configure_zsets(ZSet, unkey[, SmallHash]): what the native ZPOPMIN/ZPOPMAX pop from, and
- * the packed hash the native HSET writes into */
+/* configure_zsets(ZSet, unkey[, SmallHash[, SortedList]]): what the native ZPOPMIN/ZPOPMAX pop
+ * from, the packed hash the native HSET writes into, and the sorted list the native ZADD
+ * inserts into itself (without it, through its methods) */
 static PyObject *configure_zsets(PyObject *module, PyObject *args) {
-    PyObject *zset, *unkey, *small = NULL;
-    if (!PyArg_ParseTuple(args, "O!O|O!:configure_zsets", &PyType_Type, &zset, &unkey, &PyType_Type, &small))
+    PyObject *zset, *unkey, *small = NULL, *sorted = NULL;
+    if (!PyArg_ParseTuple(args, "O!O|O!O!:configure_zsets", &PyType_Type, &zset, &unkey, &PyType_Type, &small,
+                          &PyType_Type, &sorted))
         return NULL;
+    Py_XINCREF(sorted);
+    Py_XSETREF(SortedList_type, (PyTypeObject *)sorted);
     Py_XINCREF(small);
     Py_XSETREF(SmallHash_type, small);
     Py_INCREF(zset);
@@ -2199,7 +2389,7 @@ static PyMethodDef methods[] = {
     {"configure_pools", configure_pools, METH_VARARGS,
      "configure_pools(Pool, random.random): keyspace/scan.py's Pool and the draws the native SPOP makes"},
     {"configure_zsets", configure_zsets, METH_VARARGS,
-     "configure_zsets(ZSet, unkey[, SmallHash]): the packed types the native ZPOPMIN/ZPOPMAX and HSET use"},
+     "configure_zsets(ZSet, unkey[, SmallHash[, SortedList]]): the types the native ZPOPMIN/ZPOPMAX, HSET and ZADD use"},
     {"native_stats", native_stats, METH_NOARGS,
      "native_stats() -> {name: (native runs, fallbacks to the handler)}"},
     {"split_canonical", (PyCFunction)(void (*)(void))split_canonical, METH_FASTCALL,

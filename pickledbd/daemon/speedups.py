@@ -28,4 +28,4 @@ if COMPILED:
     configure_native = _speedups.configure_native   # (Database, {name: handler}, OK): NATIVE in call.py
     data_received = _speedups.data_received   # data_received(conn, data): net/connection.py
     configure_pools = _speedups.configure_pools     # (Pool, random.random): the native SPOP
-    configure_zsets = _speedups.configure_zsets     # (ZSet, unkey, SmallHash): ZPOPMIN/ZPOPMAX, HSET
+    configure_zsets = _speedups.configure_zsets     # (ZSet, unkey, SmallHash, SortedList): ZPOPMIN/ZPOPMAX, HSET, ZADD

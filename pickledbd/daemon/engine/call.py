@@ -20,6 +20,8 @@ import time
 from time import perf_counter_ns
 from types import MethodType
 
+from sortedcontainers import SortedList
+
 from .. import speedups
 from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, arity_error, unknown_command
 from ..keyspace.database import Database
@@ -52,7 +54,7 @@ NATIVE = ("get", "set", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd"
 if speedups.COMPILED:
     speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
     speedups.configure_pools(Pool, random.random)       # SPOP picks as Pool.pick does
-    speedups.configure_zsets(ZSet, unkey, SmallHash)
+    speedups.configure_zsets(ZSet, unkey, SmallHash, SortedList)   # ZADD inserts as SortedList.add
 
 
 class Engine:
