@@ -84,6 +84,8 @@ def requests(name: str, n: int) -> list[bytes]:
         "rpop": cmd(b"RPOP", b"mylist"),
         "spop": cmd(b"SPOP", b"myset"),
         "zpopmin": cmd(b"ZPOPMIN", b"myzset"),
+        "publish": cmd(b"PUBLISH", b"bench:channel", b"xxx"),   # no subscriber, as bench.py --full
+        "xadd": cmd(b"XADD", b"bench:stream", b"*", b"f", b"v"),
     }
     if name == "zadd":
         return [cmd(b"ZADD", b"myzset", b"0", b"element:%012d" % random.randrange(10 ** 6)) for _ in range(n)]

@@ -357,7 +357,7 @@ def _run_big_zset(native: bool, seed: int):
                 elif x < 0.96:
                     reqs.append(["ZREM", key, *("m%d" % rnd.randrange(7000) for _ in range(rnd.choice([1, 20])))])
                 else:
-                    reqs.append([rnd.choice(["ZPOPMIN", "ZPOPMAX"]), key, rnd.choice(["1", "5"])])
+                    reqs.append([rnd.choice(["ZPOPMIN", "ZPOPMAX"]), key, *rnd.choice([[], [], ["1"], ["5"]])])
             out.append(srv.batch(c, reqs))
         layout = {}
         for key in ("z", "y"):
@@ -371,11 +371,12 @@ def _run_big_zset(native: bool, seed: int):
 
 @pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_zadd_keeps_the_sorted_list_as_the_library_does(seed):
-    before = _speedups.native_stats()["zadd"]
+def test_zadd_and_zpop_keep_the_sorted_list_as_the_library_does(seed):
+    before = _speedups.native_stats()
     on = _run_big_zset(True, seed)
-    after = _speedups.native_stats()["zadd"]
-    assert after[0] - before[0] > 5000          # the native ZADD ran (splits, merges, index)
+    after = _speedups.native_stats()
+    assert after["zadd"][0] - before["zadd"][0] > 5000          # the native ZADD ran (splits, merges, index)
+    assert after["zpopmin"][0] - before["zpopmin"][0] > 20 and after["zpopmax"][0] - before["zpopmax"][0] > 20
     off = _run_big_zset(False, seed)
     assert on[1] == off[1]
     assert on == off

@@ -1097,75 +1097,6 @@ done:
     return rc;
 }
 
-/* ZPOPMIN/ZPOPMAX without a count (commands/zsets.py _zpop) from a big sorted set (the
- * SortedList form) of two or more members, as ZSet.pop(1) does it: one SortedList.pop (the
- * library's Python method), the member's score dropped; the reply [member, score]. A missing
- * key replies an empty array; small sets and the last member are the handler's. */
-static int native_zpop(int kind, PyObject *args, PyObject *zs, PyObject **reply, int *changed) {
-    if (PyList_GET_SIZE(args) != 2 || ZSet_type == NULL) return NATIVE_FALLBACK;
-    if (zs == NULL) return (*reply = PyList_New(0)) == NULL ? -1 : 1;
-    if (Py_TYPE(zs) != (PyTypeObject *)ZSet_type) return NATIVE_FALLBACK;
-    int rc = NATIVE_FALLBACK;
-    PyObject *m = NULL, *o = NULL, *scores = NULL, *popped = NULL, *member = NULL;
-    if (!(m = cattr(zs, s__m)) || !(o = cattr(zs, s__o))
-        || !(scores = cattr(zs, s_big_scores))) { rc = -1; goto done; }
-    if (m != Py_None || !PyDict_CheckExact(scores) || PyDict_GET_SIZE(scores) < 2) goto done;
-    PyObject *where = PyLong_FromLong(kind == NATIVE_ZPOPMAX ? -1 : 0);
-    if (where == NULL) { rc = -1; goto done; }
-    popped = PyObject_CallMethodOneArg(o, s_pop, where);
-    Py_DECREF(where);
-    if (popped == NULL) { rc = -1; goto done; }
-    *changed = 1;
-    if (!PyTuple_CheckExact(popped) || PyTuple_GET_SIZE(popped) != 2) {
-        PyErr_SetString(PyExc_SystemError, "a sorted set's SortedList holds something else than (score, key)");
-        rc = -1;
-        goto done;
-    }
-    PyObject *k = PyTuple_GET_ITEM(popped, 1);
-    if (PyUnicode_CheckExact(k) && PyUnicode_IS_ASCII(k)) {
-        Py_INCREF(k);
-        member = k;
-    } else if (!(member = PyObject_CallOneArg(unkey_fn, k))) {
-        rc = -1;
-        goto done;
-    }
-    if (PyDict_DelItem(scores, member) < 0) { rc = -1; goto done; }
-    if (!(*reply = PyList_New(2))) { rc = -1; goto done; }
-    PyObject *score = PyTuple_GET_ITEM(popped, 0);
-    Py_INCREF(score);
-    PyList_SET_ITEM(*reply, 0, member);
-    PyList_SET_ITEM(*reply, 1, score);
-    member = NULL;
-    rc = 1;
-done:
-    Py_XDECREF(m); Py_XDECREF(o); Py_XDECREF(scores); Py_XDECREF(popped); Py_XDECREF(member);
-    return rc;
-}
-
-/* MSET (commands/strings.py _mset): every key an exact str not in db.expires, holding an
- * exact str or nothing, with no remembered encoding; every value an exact str. Then the pairs
- * are set in order (a repeated key: the last wins), one change each. */
-static int native_mset(Plain *p, PyObject *args, PyObject **reply, int *changed) {
-    Py_ssize_t n = PyList_GET_SIZE(args);
-    if (n % 2 == 0) return NATIVE_FALLBACK;            /* the arity error is the handler's */
-    int rc;
-    for (Py_ssize_t i = 1; i < n; i += 2) {
-        PyObject *key = PyList_GET_ITEM(args, i);
-        if ((rc = plain_key(p, key)) <= 0 || (rc = plain_unmarked(p, key)) <= 0) return rc;
-        if (!PyUnicode_CheckExact(PyList_GET_ITEM(args, i + 1))) return NATIVE_FALLBACK;
-        PyObject *v = PyDict_GetItemWithError(p->data, key);
-        if (v == NULL && PyErr_Occurred()) return -1;
-        if (v != NULL && !PyUnicode_CheckExact(v)) return NATIVE_FALLBACK;
-    }
-    for (Py_ssize_t i = 1; i < n; i += 2) {
-        if (PyDict_SetItem(p->data, PyList_GET_ITEM(args, i), PyList_GET_ITEM(args, i + 1)) < 0) return -1;
-        *changed += 1;
-    }
-    Py_INCREF(ok_reply);
-    *reply = ok_reply;
-    return 1;
-}
-
 /* Sorted-list steps for a big sorted set's SortedList of (score, sort key) pairs: the
  * library's own algorithm (sortedcontainers 2.x add, remove and their _expand/_delete
  * bookkeeping), with the comparisons done here. Tuple comparison calls == and then < on
@@ -1309,6 +1240,28 @@ done:
     return rc;
 }
 
+/* SortedList._delete(pos, idx): the sublist's item goes; a sublist left with half its load
+ * or less is merged by the library's method */
+static int sl_delete(PyObject *o, PyObject *lists, PyObject *maxes, PyObject *index, long load,
+                     Py_ssize_t pos, Py_ssize_t idx) {
+    PyObject *sub = PyList_GET_ITEM(lists, pos), *r;
+    if (PyList_GET_SIZE(sub) - 1 > (load >> 1)) {     /* the sublist stays: _delete's first case */
+        if (PyList_SetSlice(sub, idx, idx + 1, NULL) < 0) return -1;
+        PyObject *last = PyList_GET_ITEM(sub, PyList_GET_SIZE(sub) - 1);
+        Py_INCREF(last);
+        PyList_SetItem(maxes, pos, last);
+        return sl_index_step(o, index, pos, -1) < 0 ? -1 : attr_add(o, s__len, -1);
+    }
+    PyObject *p = PyLong_FromSsize_t(pos), *i = PyLong_FromSsize_t(idx);
+    int rc = -1;
+    if (p != NULL && i != NULL && (r = PyObject_CallMethodObjArgs(o, s__delete, p, i, NULL)) != NULL) {
+        Py_DECREF(r);
+        rc = 0;
+    }
+    Py_XDECREF(p); Py_XDECREF(i);
+    return rc;
+}
+
 /* SortedList.remove(pair) for a pair it holds */
 static int sl_remove(PyObject *o, PyObject *pair) {
     PyObject *lists, *maxes, *index, *sub, *r;
@@ -1332,30 +1285,109 @@ static int sl_remove(PyObject *o, PyObject *pair) {
         if (eq == 0) PyErr_SetString(PyExc_ValueError, "a sorted set's member is missing from its order");
         goto done;
     }
-    if (PyList_GET_SIZE(sub) - 1 > (load >> 1)) {     /* the sublist stays: _delete's first case */
-        if (PyList_SetSlice(sub, idx, idx + 1, NULL) < 0) goto done;
-        PyObject *last = PyList_GET_ITEM(sub, PyList_GET_SIZE(sub) - 1);
-        Py_INCREF(last);
-        PyList_SetItem(maxes, pos, last);
-        if (sl_index_step(o, index, pos, -1) < 0 || attr_add(o, s__len, -1) < 0) goto done;
-        rc = 0;
-        goto done;
-    }
-    PyObject *p = PyLong_FromSsize_t(pos), *i = PyLong_FromSsize_t(idx);      /* a merge: _delete */
-    if (p != NULL && i != NULL && (r = PyObject_CallMethodObjArgs(o, s__delete, p, i, NULL)) != NULL) {
-        Py_DECREF(r);
-        rc = 0;
-    }
-    Py_XDECREF(p); Py_XDECREF(i);
+    rc = sl_delete(o, lists, maxes, index, load, pos, idx);
 done:
     Py_DECREF(lists); Py_DECREF(maxes); Py_DECREF(index);
     return rc;
 }
 
+/* SortedList.pop(0) (first) or pop(-1): the pair, a new reference */
+static PyObject *sl_pop(PyObject *o, int first) {
+    PyObject *lists, *maxes, *index, *val = NULL;
+    long load;
+    int ok = sl_parts(o, &lists, &maxes, &index, &load);
+    if (ok <= 0) {
+        if (ok < 0) return NULL;
+        PyObject *where = PyLong_FromLong(first ? 0 : -1);
+        if (where == NULL) return NULL;
+        val = PyObject_CallMethodOneArg(o, s_pop, where);
+        Py_DECREF(where);
+        return val;
+    }
+    Py_ssize_t pos = first ? 0 : PyList_GET_SIZE(lists) - 1, idx;
+    PyObject *sub = PyList_GET_ITEM(lists, pos);
+    if (!PyList_CheckExact(sub) || PyList_GET_SIZE(sub) == 0) {
+        PyErr_SetString(PyExc_SystemError, "a sorted set's SortedList holds something else than lists");
+        goto done;
+    }
+    idx = first ? 0 : PyList_GET_SIZE(sub) - 1;
+    val = PyList_GET_ITEM(sub, idx);
+    Py_INCREF(val);
+    if (sl_delete(o, lists, maxes, index, load, pos, idx) < 0) Py_CLEAR(val);
+done:
+    Py_DECREF(lists); Py_DECREF(maxes); Py_DECREF(index);
+    return val;
+}
+
+/* ZPOPMIN/ZPOPMAX without a count (commands/zsets.py _zpop) from a big sorted set (the
+ * SortedList form) of two or more members, as ZSet.pop(1) does it: one SortedList.pop (sl_pop:
+ * the library's steps), the member's score dropped; the reply [member, score]. A missing
+ * key replies an empty array; small sets and the last member are the handler's. */
+static int native_zpop(int kind, PyObject *args, PyObject *zs, PyObject **reply, int *changed) {
+    if (PyList_GET_SIZE(args) != 2 || ZSet_type == NULL) return NATIVE_FALLBACK;
+    if (zs == NULL) return (*reply = PyList_New(0)) == NULL ? -1 : 1;
+    if (Py_TYPE(zs) != (PyTypeObject *)ZSet_type) return NATIVE_FALLBACK;
+    int rc = NATIVE_FALLBACK;
+    PyObject *m = NULL, *o = NULL, *scores = NULL, *popped = NULL, *member = NULL;
+    if (!(m = cattr(zs, s__m)) || !(o = cattr(zs, s__o))
+        || !(scores = cattr(zs, s_big_scores))) { rc = -1; goto done; }
+    if (m != Py_None || !PyDict_CheckExact(scores) || PyDict_GET_SIZE(scores) < 2) goto done;
+    if (!(popped = sl_pop(o, kind != NATIVE_ZPOPMAX))) { rc = -1; goto done; }
+    *changed = 1;
+    if (!PyTuple_CheckExact(popped) || PyTuple_GET_SIZE(popped) != 2) {
+        PyErr_SetString(PyExc_SystemError, "a sorted set's SortedList holds something else than (score, key)");
+        rc = -1;
+        goto done;
+    }
+    PyObject *k = PyTuple_GET_ITEM(popped, 1);
+    if (PyUnicode_CheckExact(k) && PyUnicode_IS_ASCII(k)) {
+        Py_INCREF(k);
+        member = k;
+    } else if (!(member = PyObject_CallOneArg(unkey_fn, k))) {
+        rc = -1;
+        goto done;
+    }
+    if (PyDict_DelItem(scores, member) < 0) { rc = -1; goto done; }
+    if (!(*reply = PyList_New(2))) { rc = -1; goto done; }
+    PyObject *score = PyTuple_GET_ITEM(popped, 0);
+    Py_INCREF(score);
+    PyList_SET_ITEM(*reply, 0, member);
+    PyList_SET_ITEM(*reply, 1, score);
+    member = NULL;
+    rc = 1;
+done:
+    Py_XDECREF(m); Py_XDECREF(o); Py_XDECREF(scores); Py_XDECREF(popped); Py_XDECREF(member);
+    return rc;
+}
+
+/* MSET (commands/strings.py _mset): every key an exact str not in db.expires, holding an
+ * exact str or nothing, with no remembered encoding; every value an exact str. Then the pairs
+ * are set in order (a repeated key: the last wins), one change each. */
+static int native_mset(Plain *p, PyObject *args, PyObject **reply, int *changed) {
+    Py_ssize_t n = PyList_GET_SIZE(args);
+    if (n % 2 == 0) return NATIVE_FALLBACK;            /* the arity error is the handler's */
+    int rc;
+    for (Py_ssize_t i = 1; i < n; i += 2) {
+        PyObject *key = PyList_GET_ITEM(args, i);
+        if ((rc = plain_key(p, key)) <= 0 || (rc = plain_unmarked(p, key)) <= 0) return rc;
+        if (!PyUnicode_CheckExact(PyList_GET_ITEM(args, i + 1))) return NATIVE_FALLBACK;
+        PyObject *v = PyDict_GetItemWithError(p->data, key);
+        if (v == NULL && PyErr_Occurred()) return -1;
+        if (v != NULL && !PyUnicode_CheckExact(v)) return NATIVE_FALLBACK;
+    }
+    for (Py_ssize_t i = 1; i < n; i += 2) {
+        if (PyDict_SetItem(p->data, PyList_GET_ITEM(args, i), PyList_GET_ITEM(args, i + 1)) < 0) return -1;
+        *changed += 1;
+    }
+    Py_INCREF(ok_reply);
+    *reply = ok_reply;
+    return 1;
+}
+
 /* ZADD key score member (commands/zsets.py zadd) into a big sorted set: a score of ASCII
  * digits only, at most 15 (exact as a double: what parse_score returns for it), an ASCII
  * member (its own sort key); ZSet.put's big branch: unchanged, re-scored (SortedList.remove
- * and add, the library's methods) or added (the ZSCAN snapshot dropped). */
+ * and add: sl_remove, sl_add) or added (the ZSCAN snapshot dropped). */
 static int native_zadd(PyObject *args, PyObject *zs, PyObject **reply, int *changed) {
     if (PyList_GET_SIZE(args) != 4 || ZSet_type == NULL || zs == NULL || Py_TYPE(zs) != (PyTypeObject *)ZSet_type)
         return NATIVE_FALLBACK;
