@@ -89,13 +89,16 @@ def requests(name: str, n: int) -> list[bytes]:
     }
     if name == "zadd":
         return [cmd(b"ZADD", b"myzset", b"0", b"element:%012d" % random.randrange(10 ** 6)) for _ in range(n)]
+    if name == "zadd_rescore":      # redis-benchmark -r 100000 once the set is full: a member's new score
+        return [cmd(b"ZADD", b"rescored", b"%d" % random.randrange(10 ** 5), b"element:%012d" % random.randrange(50000))
+                for _ in range(n)]
     return [fixed[name]] * n
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=20000, help="requests per test")
-    ap.add_argument("--tests", default="set,get,incr,lpush,hset,sadd,zadd,mset,lrange_100,rpop,spop,zpopmin")
+    ap.add_argument("--tests", default="set,get,incr,lpush,hset,sadd,zadd,zadd_rescore,mset,lrange_100,rpop,spop,zpopmin")
     ap.add_argument("--profile", metavar="TEST", help="print a cProfile of this test")
     ap.add_argument("--pipeline", default="1,16", help="request shapes: requests per read")
     ap.add_argument("--aof", choices=("always", "everysec", "no"),
@@ -131,6 +134,9 @@ def fill(client, name: str, n: int) -> None:
             client.data_received(cmd(b"RPUSH", b"mylist", *[b"xxx"] * 1000))
         elif name == "spop":
             client.data_received(cmd(b"SADD", b"myset", *[b"fill:%d" % (i + k) for k in range(1000)]))
+        elif name == "zadd_rescore" and i < 50000:
+            client.data_received(cmd(b"ZADD", b"rescored", *[x for k in range(1000) for x in
+                                                             (b"%d" % rnd.randrange(10 ** 5), b"element:%012d" % (i + k))]))
         elif name == "zpopmin":
             client.data_received(cmd(b"ZADD", b"myzset", *[x for k in range(1000) for x in
                                                            (b"%d" % rnd.randrange(10 ** 6), b"fill:%d" % (i + k))]))

@@ -83,6 +83,13 @@ def sequence() -> list:
                    ["ZADD", "z", "NX", "9"], ["ZADD", "z", "9", "m1", "10", "m2"], ["ZSCAN", "z", "0", "COUNT", "5"],
                    ["ZADD", "z", "3", "fresh"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["ZADD", "s", "1", "q"],
                    ["ZADD", "nz", "1", "q"], ["ZADD", "str", "1", "q"], ["ZSCORE", "z", "new"], ["ZCARD", "z"]]),
+        # a big sorted set shrunk to one member (it stays big): re-scoring it empties the
+        # SortedList for a moment, a pop takes the last but one
+        ("one left", [["ZADD", "w", *[x for i in range(130) for x in (str(i), "w%d" % i)]],
+                      ["ZREMRANGEBYRANK", "w", "0", "128"], ["ZADD", "w", "5", "w129"], ["ZRANGE", "w", "0", "-1", "WITHSCORES"],
+                      ["ZADD", "w", "7", "w129"], ["ZADD", "w", "1", "w1"], ["ZRANK", "w", "w129"], ["ZPOPMAX", "w"],
+                      ["ZADD", "w", "2", "w2"], ["ZPOPMIN", "w"], ["ZADD", "w", "3", "w1"], ["ZRANGE", "w", "0", "-1", "WITHSCORES"],
+                      ["ZCARD", "w"], ["OBJECT", "ENCODING", "w"]]),
         ("mset", [["MSET", "a", "1", "b", "2"], ["MSET", "a", "x", "a", "y"], ["GET", "a"], ["MSET", "a"],
                   ["MSET", "a", "1", "b"], ["LPUSH", "l", "1"], ["MSET", "l", "now", "c", "3"], ["TYPE", "l"],
                   ["SET", "t", "1", "PXAT", "99999999999999"], ["MSET", "t", "2", "u", "\udcff"], ["PTTL", "t"],

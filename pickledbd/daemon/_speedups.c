@@ -1098,7 +1098,7 @@ done:
 }
 
 /* Sorted-list steps for a big sorted set's SortedList of (score, sort key) pairs: the
- * library's own algorithm (sortedcontainers 2.x add, remove and their _expand/_delete
+ * library's own algorithm (sortedcontainers 2.x add, remove, pop and their _expand/_delete
  * bookkeeping), with the comparisons done here. Tuple comparison calls == and then < on
  * each score through Python; two float scores (never NaN in a sorted set) compare as
  * doubles here, in the same order, and equal scores compare their keys as tuples do. The
@@ -1116,8 +1116,7 @@ static int pair_lt(PyObject *a, PyObject *b) {
             if (dx == dy) {
                 PyObject *kx = PyTuple_GET_ITEM(a, 1), *ky = PyTuple_GET_ITEM(b, 1);
                 if (kx == ky) return 0;
-                if (PyUnicode_CheckExact(kx) && PyUnicode_CheckExact(ky))
-{
+                if (PyUnicode_CheckExact(kx) && PyUnicode_CheckExact(ky)) {
                     int c = PyUnicode_Compare(kx, ky);
                     return c == -1 && PyErr_Occurred() ? -1 : c < 0;
                 }
@@ -1149,36 +1148,88 @@ static Py_ssize_t pair_bisect(PyObject *list, PyObject *x, int right) {
     return lo;
 }
 
-/* The SortedList's _lists, _maxes and _index (exact lists, new references) and _load; 0 when
- * it is not a plain SortedList holding them (the caller takes the library's method), -1 */
-static int sl_parts(PyObject *o, PyObject **lists, PyObject **maxes, PyObject **index, long *load) {
-    *lists = *maxes = *index = NULL;
+/* One SortedList as its steps here see it: its _lists, _maxes and _index (exact lists, new
+ * references), _load, and what its _len still has to be moved by (written back before any of
+ * the library's methods runs, and at the end) */
+typedef struct {
+    PyObject *o, *lists, *maxes, *index;
+    long load, len_delta;
+} SL;
+
+static void sl_drop(SL *s) {
+    Py_CLEAR(s->lists); Py_CLEAR(s->maxes); Py_CLEAR(s->index);
+}
+
+/* 1 with s filled, 0 when o is not a plain, non-empty SortedList of exact lists (s->lists
+ * stays NULL: the steps below take the library's methods), -1 */
+static int sl_open(SL *s, PyObject *o) {
+    s->o = o;
+    s->lists = s->maxes = s->index = NULL;
+    s->len_delta = 0;
     if (SortedList_type == NULL || Py_TYPE(o) != SortedList_type) return 0;
     PyObject *l = NULL;
-    if (!(*lists = cattr(o, s__lists)) || !(*maxes = cattr(o, s__maxes)) || !(*index = cattr(o, s__index))
+    if (!(s->lists = cattr(o, s__lists)) || !(s->maxes = cattr(o, s__maxes)) || !(s->index = cattr(o, s__index))
         || !(l = cattr(o, s__load)))
         goto fail;
-    if (!PyList_CheckExact(*lists) || !PyList_CheckExact(*maxes) || !PyList_CheckExact(*index)
-        || !PyLong_CheckExact(l) || PyList_GET_SIZE(*maxes) == 0
-        || PyList_GET_SIZE(*maxes) != PyList_GET_SIZE(*lists)) {
+    if (!PyList_CheckExact(s->lists) || !PyList_CheckExact(s->maxes) || !PyList_CheckExact(s->index)
+        || !PyLong_CheckExact(l) || PyList_GET_SIZE(s->maxes) == 0
+        || PyList_GET_SIZE(s->maxes) != PyList_GET_SIZE(s->lists)) {
         Py_DECREF(l);
-        Py_CLEAR(*lists); Py_CLEAR(*maxes); Py_CLEAR(*index);
+        sl_drop(s);
         return 0;
     }
-    *load = PyLong_AsLong(l);
+    s->load = PyLong_AsLong(l);
     Py_DECREF(l);
-    if (*load == -1 && PyErr_Occurred()) goto fail;
+    if (s->load == -1 && PyErr_Occurred()) goto fail;
     return 1;
 fail:
     Py_XDECREF(l);
-    Py_CLEAR(*lists); Py_CLEAR(*maxes); Py_CLEAR(*index);
+    sl_drop(s);
     return -1;
 }
 
+static int sl_flush_len(SL *s) {
+    long d = s->len_delta;
+    s->len_delta = 0;
+    return d ? attr_add(s->o, s__len, d) : 0;
+}
+
+/* Write _len back and let go; rc passes through (-1 stays -1) */
+static int sl_close(SL *s, int rc) {
+    if (s->lists != NULL && sl_flush_len(s) < 0) rc = -1;
+    sl_drop(s);
+    return rc;
+}
+
+/* o.method(pos[, idx]), one of the library's steps; then the parts are read again */
+static int sl_call(SL *s, PyObject *method, Py_ssize_t pos, Py_ssize_t idx) {
+    if (sl_flush_len(s) < 0) return -1;
+    PyObject *p = PyLong_FromSsize_t(pos), *i = idx < 0 ? NULL : PyLong_FromSsize_t(idx), *r = NULL;
+    if (p != NULL && (idx < 0 || i != NULL))
+        r = PyObject_CallMethodObjArgs(s->o, method, p, i, NULL);
+    Py_XDECREF(p); Py_XDECREF(i);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    sl_drop(s);
+    return sl_open(s, s->o) < 0 ? -1 : 0;      /* emptied (0): the next step is the library's */
+}
+
+/* o.name(arg), the library's method itself: for a SortedList that is not plain, or empty */
+static PyObject *sl_method(SL *s, PyObject *name, PyObject *arg) {
+    return PyObject_CallMethodOneArg(s->o, name, arg);
+}
+
+static int sl_method_discard(SL *s, PyObject *name, PyObject *arg) {
+    PyObject *r = sl_method(s, name, arg);
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
+}
+
 /* _index[child] += d from the sublist's leaf to the root, as _expand and _delete do it */
-static int sl_index_step(PyObject *o, PyObject *index, Py_ssize_t pos, long d) {
+static int sl_index_step(SL *s, Py_ssize_t pos, long d) {
+    PyObject *index = s->index;
     if (PyList_GET_SIZE(index) == 0) return 0;
-    PyObject *off = cattr(o, s__offset);
+    PyObject *off = cattr(s->o, s__offset);
     if (off == NULL) return -1;
     Py_ssize_t child = PyLong_AsSsize_t(off);
     Py_DECREF(off);
@@ -1200,122 +1251,89 @@ static int sl_index_step(PyObject *o, PyObject *index, Py_ssize_t pos, long d) {
     }
 }
 
+static PyObject *sl_sub(SL *s, Py_ssize_t pos) {
+    PyObject *sub = PyList_GET_ITEM(s->lists, pos);
+    if (!PyList_CheckExact(sub) || PyList_GET_SIZE(sub) == 0) {
+        PyErr_SetString(PyExc_SystemError, "a sorted set's SortedList holds something else than lists");
+        return NULL;
+    }
+    return sub;
+}
+
 /* SortedList.add(pair) */
-static int sl_add(PyObject *o, PyObject *pair) {
-    PyObject *lists, *maxes, *index, *sub, *r;
-    long load;
-    int ok = sl_parts(o, &lists, &maxes, &index, &load);
-    if (ok <= 0) {
-        if (ok < 0 || !(r = PyObject_CallMethodOneArg(o, s_add, pair))) return -1;
-        Py_DECREF(r);
-        return 0;
-    }
-    int rc = -1;
-    Py_ssize_t pos = pair_bisect(maxes, pair, 1);
-    if (pos < 0) goto done;
-    if (pos == PyList_GET_SIZE(maxes)) {
+static int sl_add(SL *s, PyObject *pair) {
+    PyObject *sub;
+    if (s->lists == NULL) return sl_method_discard(s, s_add, pair);
+    Py_ssize_t pos = pair_bisect(s->maxes, pair, 1);
+    if (pos < 0) return -1;
+    if (pos == PyList_GET_SIZE(s->maxes)) {
         pos -= 1;
-        sub = PyList_GET_ITEM(lists, pos);
-        if (!PyList_CheckExact(sub) || PyList_Append(sub, pair) < 0) goto bad;
+        if (!(sub = sl_sub(s, pos)) || PyList_Append(sub, pair) < 0) return -1;
         Py_INCREF(pair);
-        PyList_SetItem(maxes, pos, pair);
+        PyList_SetItem(s->maxes, pos, pair);
     } else {
-        sub = PyList_GET_ITEM(lists, pos);
-        if (!PyList_CheckExact(sub)) goto bad;
+        if (!(sub = sl_sub(s, pos))) return -1;
         Py_ssize_t i = pair_bisect(sub, pair, 1);
-        if (i < 0 || PyList_Insert(sub, i, pair) < 0) goto done;
+        if (i < 0 || PyList_Insert(sub, i, pair) < 0) return -1;
     }
-    if (PyList_GET_SIZE(sub) > (load << 1)) {     /* split: the library's _expand */
-        PyObject *p = PyLong_FromSsize_t(pos);
-        if (p == NULL || !(r = PyObject_CallMethodOneArg(o, s__expand, p))) { Py_XDECREF(p); goto done; }
-        Py_DECREF(p);
-        Py_DECREF(r);
-    } else if (sl_index_step(o, index, pos, 1) < 0) goto done;
-    rc = attr_add(o, s__len, 1);
-    goto done;
-bad:
-    PyErr_SetString(PyExc_SystemError, "a sorted set's SortedList holds something else than lists");
-done:
-    Py_DECREF(lists); Py_DECREF(maxes); Py_DECREF(index);
-    return rc;
+    s->len_delta += 1;
+    if (PyList_GET_SIZE(sub) > (s->load << 1))         /* a split: the library's _expand */
+        return sl_call(s, s__expand, pos, -1);
+    return sl_index_step(s, pos, 1);
 }
 
 /* SortedList._delete(pos, idx): the sublist's item goes; a sublist left with half its load
  * or less is merged by the library's method */
-static int sl_delete(PyObject *o, PyObject *lists, PyObject *maxes, PyObject *index, long load,
-                     Py_ssize_t pos, Py_ssize_t idx) {
-    PyObject *sub = PyList_GET_ITEM(lists, pos), *r;
-    if (PyList_GET_SIZE(sub) - 1 > (load >> 1)) {     /* the sublist stays: _delete's first case */
-        if (PyList_SetSlice(sub, idx, idx + 1, NULL) < 0) return -1;
-        PyObject *last = PyList_GET_ITEM(sub, PyList_GET_SIZE(sub) - 1);
-        Py_INCREF(last);
-        PyList_SetItem(maxes, pos, last);
-        return sl_index_step(o, index, pos, -1) < 0 ? -1 : attr_add(o, s__len, -1);
-    }
-    PyObject *p = PyLong_FromSsize_t(pos), *i = PyLong_FromSsize_t(idx);
-    int rc = -1;
-    if (p != NULL && i != NULL && (r = PyObject_CallMethodObjArgs(o, s__delete, p, i, NULL)) != NULL) {
-        Py_DECREF(r);
-        rc = 0;
-    }
-    Py_XDECREF(p); Py_XDECREF(i);
-    return rc;
+static int sl_delete(SL *s, Py_ssize_t pos, Py_ssize_t idx) {
+    PyObject *sub = PyList_GET_ITEM(s->lists, pos);
+    Py_ssize_t n = PyList_GET_SIZE(sub);
+    if (n - 1 <= (s->load >> 1)) return sl_call(s, s__delete, pos, idx);
+    /* del sub[idx]: the pointers after it move down one (the list keeps its allocation) */
+    PyObject **items = ((PyListObject *)sub)->ob_item, *gone = items[idx];
+    memmove(&items[idx], &items[idx + 1], (size_t)(n - idx - 1) * sizeof(PyObject *));
+    Py_SET_SIZE(sub, n - 1);
+    Py_DECREF(gone);
+    PyObject *last = items[n - 2];
+    Py_INCREF(last);
+    PyList_SetItem(s->maxes, pos, last);
+    s->len_delta -= 1;
+    return sl_index_step(s, pos, -1);
 }
 
 /* SortedList.remove(pair) for a pair it holds */
-static int sl_remove(PyObject *o, PyObject *pair) {
-    PyObject *lists, *maxes, *index, *sub, *r;
-    long load;
-    int ok = sl_parts(o, &lists, &maxes, &index, &load);
-    if (ok <= 0) {
-        if (ok < 0 || !(r = PyObject_CallMethodOneArg(o, s_remove, pair))) return -1;
-        Py_DECREF(r);
-        return 0;
-    }
-    int rc = -1;
-    Py_ssize_t pos = pair_bisect(maxes, pair, 0), idx;
-    if (pos < 0) goto done;
-    if (pos == PyList_GET_SIZE(maxes) || !PyList_CheckExact(sub = PyList_GET_ITEM(lists, pos))
+static int sl_remove(SL *s, PyObject *pair) {
+    PyObject *sub;
+    if (s->lists == NULL) return sl_method_discard(s, s_remove, pair);
+    Py_ssize_t pos = pair_bisect(s->maxes, pair, 0), idx;
+    if (pos < 0) return -1;
+    if (pos == PyList_GET_SIZE(s->maxes) || !(sub = sl_sub(s, pos))
         || (idx = pair_bisect(sub, pair, 0)) < 0 || idx >= PyList_GET_SIZE(sub)) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "a sorted set's member is missing from its order");
-        goto done;
+        return -1;
     }
     int eq = PyObject_RichCompareBool(PyList_GET_ITEM(sub, idx), pair, Py_EQ);
     if (eq <= 0) {
         if (eq == 0) PyErr_SetString(PyExc_ValueError, "a sorted set's member is missing from its order");
-        goto done;
+        return -1;
     }
-    rc = sl_delete(o, lists, maxes, index, load, pos, idx);
-done:
-    Py_DECREF(lists); Py_DECREF(maxes); Py_DECREF(index);
-    return rc;
+    return sl_delete(s, pos, idx);
 }
 
 /* SortedList.pop(0) (first) or pop(-1): the pair, a new reference */
-static PyObject *sl_pop(PyObject *o, int first) {
-    PyObject *lists, *maxes, *index, *val = NULL;
-    long load;
-    int ok = sl_parts(o, &lists, &maxes, &index, &load);
-    if (ok <= 0) {
-        if (ok < 0) return NULL;
+static PyObject *sl_pop(SL *s, int first) {
+    if (s->lists == NULL) {
         PyObject *where = PyLong_FromLong(first ? 0 : -1);
-        if (where == NULL) return NULL;
-        val = PyObject_CallMethodOneArg(o, s_pop, where);
-        Py_DECREF(where);
-        return val;
+        PyObject *v = where == NULL ? NULL : sl_method(s, s_pop, where);
+        Py_XDECREF(where);
+        return v;
     }
-    Py_ssize_t pos = first ? 0 : PyList_GET_SIZE(lists) - 1, idx;
-    PyObject *sub = PyList_GET_ITEM(lists, pos);
-    if (!PyList_CheckExact(sub) || PyList_GET_SIZE(sub) == 0) {
-        PyErr_SetString(PyExc_SystemError, "a sorted set's SortedList holds something else than lists");
-        goto done;
-    }
-    idx = first ? 0 : PyList_GET_SIZE(sub) - 1;
-    val = PyList_GET_ITEM(sub, idx);
+    Py_ssize_t pos = first ? 0 : PyList_GET_SIZE(s->lists) - 1;
+    PyObject *sub = sl_sub(s, pos);
+    if (sub == NULL) return NULL;
+    Py_ssize_t idx = first ? 0 : PyList_GET_SIZE(sub) - 1;
+    PyObject *val = PyList_GET_ITEM(sub, idx);
     Py_INCREF(val);
-    if (sl_delete(o, lists, maxes, index, load, pos, idx) < 0) Py_CLEAR(val);
-done:
-    Py_DECREF(lists); Py_DECREF(maxes); Py_DECREF(index);
+    if (sl_delete(s, pos, idx) < 0) Py_CLEAR(val);
     return val;
 }
 
@@ -1332,7 +1350,10 @@ static int native_zpop(int kind, PyObject *args, PyObject *zs, PyObject **reply,
     if (!(m = cattr(zs, s__m)) || !(o = cattr(zs, s__o))
         || !(scores = cattr(zs, s_big_scores))) { rc = -1; goto done; }
     if (m != Py_None || !PyDict_CheckExact(scores) || PyDict_GET_SIZE(scores) < 2) goto done;
-    if (!(popped = sl_pop(o, kind != NATIVE_ZPOPMAX))) { rc = -1; goto done; }
+    SL sl;
+    if (sl_open(&sl, o) < 0) { rc = -1; goto done; }
+    popped = sl_pop(&sl, kind != NATIVE_ZPOPMAX);
+    if (sl_close(&sl, popped == NULL ? -1 : 0) < 0) { rc = -1; goto done; }
     *changed = 1;
     if (!PyTuple_CheckExact(popped) || PyTuple_GET_SIZE(popped) != 2) {
         PyErr_SetString(PyExc_SystemError, "a sorted set's SortedList holds something else than (score, key)");
@@ -1418,16 +1439,20 @@ static int native_zadd(PyObject *args, PyObject *zs, PyObject **reply, int *chan
     }
     rc = -1;
     if (!(fscore = PyFloat_FromDouble(score))) goto done;
+    SL sl;
+    if (sl_open(&sl, o) < 0) goto done;
+    int step = 0;
     if (old != NULL) {              /* order.remove((old, key)) */
         PyObject *was = PyTuple_Pack(2, old, member);
-        if (was == NULL) goto done;
-        int removed = sl_remove(o, was);
-        Py_DECREF(was);
-        if (removed < 0) goto done;
+        step = was == NULL ? -1 : sl_remove(&sl, was);
+        Py_XDECREF(was);
     }
-    if (PyDict_SetItem(scores, member, fscore) < 0) goto done;
-    *changed = 1;
-    if (!(pair = PyTuple_Pack(2, fscore, member)) || sl_add(o, pair) < 0) goto done;
+    if (step == 0 && PyDict_SetItem(scores, member, fscore) < 0) step = -1;
+    if (step == 0) {
+        *changed = 1;
+        step = (pair = PyTuple_Pack(2, fscore, member)) == NULL ? -1 : sl_add(&sl, pair);
+    }
+    if (sl_close(&sl, step) < 0) goto done;
     if (old == NULL && cset(zs, s_scan_snapshot, Py_None) < 0) goto done;
     rc = (*reply = PyLong_FromLong(old == NULL)) == NULL ? -1 : 1;
 done:
