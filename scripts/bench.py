@@ -13,6 +13,7 @@ median requests/second per server and the ratio pickledbd/redis.
     python scripts/bench.py --aof                 # SET/INCR with appendonly yes: always, everysec, and no AOF
     python scripts/bench.py --full                # issue 12: the README table (rps, p50/p99, CPU, memory)
     python scripts/bench.py --memory --sets 10k   # only the memory table (data sets whose name has "10k")
+    python scripts/bench.py --floor               # PING: a do-nothing uvloop server beside both
 
 Pub/sub mode: ``redis-benchmark -P 16 PUBLISH ch <payload>`` publishes while one reader
 (this process: raw sockets, large receive buffers, epoll, counting bytes of the fixed-size
@@ -43,6 +44,11 @@ paired rounds; tables of requests/second, p50/p99 latency at -P 1, server CPU mi
 request (/proc/<pid>/task/*/schedstat), and bytes per key/element from INFO memory deltas (each
 data set filled over one pipelined connection on a fresh pair of servers). The pops' structures are
 topped up before every run and checked after it: one element gone per request, never empty.
+
+Floor mode: what any Python server on uvloop pays per request before doing any work. A
+protocol that answers ``+PONG`` to every request and does nothing else runs beside both servers
+under ``redis-benchmark -t ping_mbulk``; its requests/second and CPU per request are the ceiling
+pickledbd's event loop leaves it, at -P 1 (where the per-read cost dominates) and -P 16.
 
 Everything runs on 127.0.0.1 and every process started is stopped at the end.
 """
@@ -377,6 +383,56 @@ def print_table(args, tests, pipelines, results, title: str) -> None:
                 print("| %s | %d | %.0f | %.0f | %.2fx | %.0f | %.2fx |" % (test, p, a, base, a / base, b, a / b))
             else:
                 print("| %s | %d | %.0f | %.0f | %.2fx |" % (test, p, a, b, a / b))
+
+
+# the floor: one +PONG per request (a multibulk request starts with "*", an inline PING is
+# wait_ready's), nothing parsed, nothing stored
+NULL_SERVER = """
+import asyncio, sys, uvloop
+class Null(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport = transport
+    def data_received(self, data):
+        n = data.count(b"*") or (1 if data.startswith(b"PING") else 0)
+        self.transport.write(b"+PONG\\r\\n" * n)
+async def main():
+    server = await asyncio.get_running_loop().create_server(Null, "127.0.0.1", int(sys.argv[1]))
+    await server.serve_forever()
+uvloop.run(main())
+"""
+
+
+def floor_main(args) -> int:
+    pipelines = [int(p) for p in args.pipeline.split(",")]
+    rps: dict = {}
+    cpu: dict = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        servers = start_servers(workdir, args.pickledbd_arg)
+        port = free_port()
+        servers["floor"] = (port, subprocess.Popen([sys.executable, "-c", NULL_SERVER, str(port)],
+                                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        try:
+            wait_ready(port, servers["floor"][1])
+            for test, p, n, name in paired_runs(args, servers, ["ping_mbulk"]):
+                port, proc = servers[name]
+                cpu0 = cpu_ns(proc.pid)
+                rps.setdefault((p, name), []).append(run_benchmark(port, test, n, p, args.clients, args.timeout))
+                cpu.setdefault((p, name), []).append((cpu_ns(proc.pid) - cpu0) / 1000 / n)
+        finally:
+            stop_servers(servers)
+    print("\nPING_MBULK, redis-benchmark -c %d, medians of %d rounds, %s: requests/second and server CPU "
+          "us per request (ratios to redis-server)\n" % (args.clients, args.rounds, time.strftime("%Y-%m-%d %H:%M")))
+    print("| -P | floor rps | pickledbd rps | redis rps | floor | pickledbd | floor CPU | pickledbd CPU "
+          "| redis CPU | floor | pickledbd |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for p in pipelines:
+        r = {name: statistics.median(rps[(p, name)]) for name in ("floor", "pickledbd", "redis")}
+        c = {name: statistics.median(cpu[(p, name)]) for name in ("floor", "pickledbd", "redis")}
+        print("| %d | %.0f | %.0f | %.0f | %s | %s | %.2f | %.2f | %.2f | %s | %s |"
+              % (p, r["floor"], r["pickledbd"], r["redis"], ratio(r["floor"], r["redis"]),
+                 ratio(r["pickledbd"], r["redis"]), c["floor"], c["pickledbd"], c["redis"],
+                 ratio(c["floor"], c["redis"]), ratio(c["pickledbd"], c["redis"])))
+    return 0
 
 
 def connect_subscribers(port: int, count: int, channel: bytes) -> list:
@@ -806,6 +862,8 @@ def main() -> int:
     ap.add_argument("--full", action="store_true",
                     help="issue 12: the published table: 18 tests' throughput, latency, CPU per request, "
                     "and memory per element")
+    ap.add_argument("--floor", action="store_true",
+                    help="PING on a do-nothing uvloop server beside both: the event loop's own cost")
     ap.add_argument("--memory", action="store_true",
                     help="only --full's memory-per-element table")
     ap.add_argument("--sets", default="",
@@ -838,6 +896,8 @@ def main() -> int:
         return aof_main(args)
     if args.memory:
         return memory_main(args)
+    if args.floor:
+        return floor_main(args)
     if args.full:
         if args.baseline:
             sys.exit("--full compares this pickledbd with redis-server only (no --baseline)")

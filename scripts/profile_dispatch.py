@@ -84,6 +84,7 @@ def requests(name: str, n: int) -> list[bytes]:
         "rpop": cmd(b"RPOP", b"mylist"),
         "spop": cmd(b"SPOP", b"myset"),
         "zpopmin": cmd(b"ZPOPMIN", b"myzset"),
+        "ping": cmd(b"PING"),
         "publish": cmd(b"PUBLISH", b"bench:channel", b"xxx"),   # no subscriber, as bench.py --full
         "xadd": cmd(b"XADD", b"bench:stream", b"*", b"f", b"v"),
     }

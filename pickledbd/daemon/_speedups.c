@@ -1611,18 +1611,22 @@ static PyObject *native_stats(PyObject *module, PyObject *unused) {
  *
  * Within one run_batch, the preconditions above depend on nothing a native command changes:
  * once checked, they hold until Python code runs again (a handler, process(), reject(), the
- * SLOWLOG...). So for a run of native commands they are checked once (run_env), and the
- * effects Python code could see (hits, misses, dirty, the command's calls and time,
- * c.last_command, ks.read_cmd, the replies on c.out and c.out_bytes) are gathered here and
- * written back (run_settle) before any Python code runs and before run_batch returns: no
- * Python code can tell. Only data[key] is written at once. */
+ * SLOWLOG...). So for a run of native commands they are checked once (run_env; those of
+ * writes at the run's first write, run_writes), and the effects Python code could see (hits,
+ * misses, dirty, the command's calls and time, c.last_command, ks.read_cmd, the replies on
+ * c.out and c.out_bytes) are gathered here and written back (run_settle) before any Python
+ * code runs and before run_batch returns: no Python code can tell. Only data[key] is written
+ * at once. */
 
 typedef struct {
     int env;                    /* 1: the preconditions were checked and hold (p is filled);
                                  * -1: they do not hold; 0: not checked since Python last ran */
+    int writes_known;           /* the two below were checked (at the run's first write:
+                                 * a run of reads never needs them) */
     int plain_writes;           /* plain_writes holds */
     int writes;                 /* and nothing is propagated (prop.active is false), c.prop
                                  * is None */
+    PyObject *prop;             /* engine.propagation (borrowed: run_batch holds it) */
     Encoder *enc;               /* c.encode, when it is our Encoder (new reference) */
     long long slow_ns;          /* stats.slow_ns */
     Plain p;
@@ -1697,8 +1701,9 @@ static int run_settle(NativeRun *r, PyObject *c, const Py_ssize_t *cx, PyObject 
 }
 
 /* Check the preconditions every native command of the run needs (run_batch's own: no
- * special client, no monitors, no gate; plain_db; the reply encoder), and those of writes.
- * Sets r->env to 1 or -1; returns -1 on error. */
+ * special client, no monitors, no gate; plain_db; the reply encoder).
+ * Sets r->env to 1 or -1; returns -1 on error. Those of writes wait for the run's first
+ * write (run_writes). */
 static int run_env(NativeRun *r, PyObject *engine, PyObject *c, const Py_ssize_t *cx,
                    PyObject *monitors, PyObject *prop, PyObject *stats) {
     int ok;
@@ -1722,10 +1727,19 @@ static int run_env(NativeRun *r, PyObject *engine, PyObject *c, const Py_ssize_t
     if ((ok = plain_db(c, cx[CX_db], &r->p)) <= 0) { plain_clear(&r->p); return ok; }
     if ((ok = attr_true(r->p.ks, s_ready_keys)) != 0) { plain_clear(&r->p); return ok < 0 ? -1 : 0; }
     r->env = 1;
-    r->writes = r->plain_writes = 0;
+    r->writes_known = r->writes = r->plain_writes = 0;
+    r->prop = prop;
+    return 0;
+}
+
+/* The preconditions of writes (plain_writes, then nothing propagated), checked at the first
+ * write of a run: they hold or not for the whole run, as run_env's. Returns -1 on error. */
+static int run_writes(NativeRun *r, PyObject *c, const Py_ssize_t *cx) {
+    int ok;
+    r->writes_known = 1;
     if ((ok = plain_writes(&r->p)) <= 0) return ok;
     r->plain_writes = 1;
-    if ((ok = attr_true(prop, s_active)) != 0) return ok < 0 ? -1 : 0;
+    if ((ok = attr_true(r->prop, s_active)) != 0) return ok < 0 ? -1 : 0;
     if ((ok = slot_not_none(c, cx[CX_prop], s_prop)) != 0) return ok < 0 ? -1 : 0;
     r->writes = 1;
     return 0;
@@ -1768,6 +1782,7 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
     if (kind == NATIVE_SET && n != 3) return 0;
     int rc = plain_key(&r->p, PyList_GET_ITEM(args, 1));
     if (rc <= 0) return rc;
+    if (kind != NATIVE_GET && !r->writes_known && run_writes(r, c, cx) < 0) return -1;
     if (kind != NATIVE_GET && !r->writes) {
         /* kept from writes by propagation alone: run_native runs it, run_batch propagates
          * the request (not SPOP: it propagates as SREM, which only its handler says) */
