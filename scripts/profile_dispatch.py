@@ -91,8 +91,8 @@ def requests(name: str, n: int) -> list[bytes]:
     if name == "zadd":
         return [cmd(b"ZADD", b"myzset", b"0", b"element:%012d" % random.randrange(10 ** 6)) for _ in range(n)]
     if name == "zadd_rescore":      # redis-benchmark -r 100000 once the set is full: a member's new score
-        return [cmd(b"ZADD", b"rescored", b"%d" % random.randrange(10 ** 5), b"element:%012d" % random.randrange(50000))
-                for _ in range(n)]
+        return [cmd(b"ZADD", b"rescored", b"%d" % random.randrange(10 ** 5),
+                    b"element:%012d" % random.randrange(50000)) for _ in range(n)]
     return [fixed[name]] * n
 
 
@@ -137,7 +137,8 @@ def fill(client, name: str, n: int) -> None:
             client.data_received(cmd(b"SADD", b"myset", *[b"fill:%d" % (i + k) for k in range(1000)]))
         elif name == "zadd_rescore" and i < 50000:
             client.data_received(cmd(b"ZADD", b"rescored", *[x for k in range(1000) for x in
-                                                             (b"%d" % rnd.randrange(10 ** 5), b"element:%012d" % (i + k))]))
+                                                             (b"%d" % rnd.randrange(10 ** 5),
+                                                              b"element:%012d" % (i + k))]))
         elif name == "zpopmin":
             client.data_received(cmd(b"ZADD", b"myzset", *[x for k in range(1000) for x in
                                                            (b"%d" % rnd.randrange(10 ** 6), b"fill:%d" % (i + k))]))

@@ -86,10 +86,11 @@ def sequence() -> list:
         # a big sorted set shrunk to one member (it stays big): re-scoring it empties the
         # SortedList for a moment, a pop takes the last but one
         ("one left", [["ZADD", "w", *[x for i in range(130) for x in (str(i), "w%d" % i)]],
-                      ["ZREMRANGEBYRANK", "w", "0", "128"], ["ZADD", "w", "5", "w129"], ["ZRANGE", "w", "0", "-1", "WITHSCORES"],
-                      ["ZADD", "w", "7", "w129"], ["ZADD", "w", "1", "w1"], ["ZRANK", "w", "w129"], ["ZPOPMAX", "w"],
-                      ["ZADD", "w", "2", "w2"], ["ZPOPMIN", "w"], ["ZADD", "w", "3", "w1"], ["ZRANGE", "w", "0", "-1", "WITHSCORES"],
-                      ["ZCARD", "w"], ["OBJECT", "ENCODING", "w"]]),
+                      ["ZREMRANGEBYRANK", "w", "0", "128"], ["ZADD", "w", "5", "w129"],
+                      ["ZRANGE", "w", "0", "-1", "WITHSCORES"], ["ZADD", "w", "7", "w129"], ["ZADD", "w", "1", "w1"],
+                      ["ZRANK", "w", "w129"], ["ZPOPMAX", "w"], ["ZADD", "w", "2", "w2"], ["ZPOPMIN", "w"],
+                      ["ZADD", "w", "3", "w1"], ["ZRANGE", "w", "0", "-1", "WITHSCORES"], ["ZCARD", "w"],
+                      ["OBJECT", "ENCODING", "w"]]),
         ("mset", [["MSET", "a", "1", "b", "2"], ["MSET", "a", "x", "a", "y"], ["GET", "a"], ["MSET", "a"],
                   ["MSET", "a", "1", "b"], ["LPUSH", "l", "1"], ["MSET", "l", "now", "c", "3"], ["TYPE", "l"],
                   ["SET", "t", "1", "PXAT", "99999999999999"], ["MSET", "t", "2", "u", "\udcff"], ["PTTL", "t"],
