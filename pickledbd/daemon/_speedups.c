@@ -1204,25 +1204,12 @@ static int sl_close(SL *s, int rc) {
 /* o.method(pos[, idx]), one of the library's steps; then the parts are read again */
 static int sl_call(SL *s, PyObject *method, Py_ssize_t pos, Py_ssize_t idx) {
     if (sl_flush_len(s) < 0) return -1;
-    PyObject *p = PyLong_FromSsize_t(pos), *i = idx < 0 ? NULL : PyLong_FromSsize_t(idx), *r = NULL;
-    if (p != NULL && (idx < 0 || i != NULL))
-        r = PyObject_CallMethodObjArgs(s->o, method, p, i, NULL);
+    PyObject *p = PyLong_FromSsize_t(pos), *i = idx < 0 ? NULL : PyLong_FromSsize_t(idx);
+    int rc = p == NULL || (idx >= 0 && i == NULL) ? -1 : call_method_discard(s->o, method, p, i, NULL);
     Py_XDECREF(p); Py_XDECREF(i);
-    if (r == NULL) return -1;
-    Py_DECREF(r);
+    if (rc < 0) return -1;
     sl_drop(s);
     return sl_open(s, s->o) < 0 ? -1 : 0;      /* emptied (0): the next step is the library's */
-}
-
-/* o.name(arg), the library's method itself: for a SortedList that is not plain, or empty */
-static PyObject *sl_method(SL *s, PyObject *name, PyObject *arg) {
-    return PyObject_CallMethodOneArg(s->o, name, arg);
-}
-
-static int sl_method_discard(SL *s, PyObject *name, PyObject *arg) {
-    PyObject *r = sl_method(s, name, arg);
-    Py_XDECREF(r);
-    return r == NULL ? -1 : 0;
 }
 
 /* _index[child] += d from the sublist's leaf to the root, as _expand and _delete do it */
@@ -1263,7 +1250,7 @@ static PyObject *sl_sub(SL *s, Py_ssize_t pos) {
 /* SortedList.add(pair) */
 static int sl_add(SL *s, PyObject *pair) {
     PyObject *sub;
-    if (s->lists == NULL) return sl_method_discard(s, s_add, pair);
+    if (s->lists == NULL) return call_method_discard(s->o, s_add, pair, NULL, NULL);   /* the library's */
     Py_ssize_t pos = pair_bisect(s->maxes, pair, 1);
     if (pos < 0) return -1;
     if (pos == PyList_GET_SIZE(s->maxes)) {
@@ -1303,7 +1290,7 @@ static int sl_delete(SL *s, Py_ssize_t pos, Py_ssize_t idx) {
 /* SortedList.remove(pair) for a pair it holds */
 static int sl_remove(SL *s, PyObject *pair) {
     PyObject *sub;
-    if (s->lists == NULL) return sl_method_discard(s, s_remove, pair);
+    if (s->lists == NULL) return call_method_discard(s->o, s_remove, pair, NULL, NULL);
     Py_ssize_t pos = pair_bisect(s->maxes, pair, 0), idx;
     if (pos < 0) return -1;
     if (pos == PyList_GET_SIZE(s->maxes) || !(sub = sl_sub(s, pos))
@@ -1323,7 +1310,7 @@ static int sl_remove(SL *s, PyObject *pair) {
 static PyObject *sl_pop(SL *s, int first) {
     if (s->lists == NULL) {
         PyObject *where = PyLong_FromLong(first ? 0 : -1);
-        PyObject *v = where == NULL ? NULL : sl_method(s, s_pop, where);
+        PyObject *v = where == NULL ? NULL : call_method(s->o, s_pop, where, NULL, NULL);
         Py_XDECREF(where);
         return v;
     }
