@@ -349,7 +349,11 @@ def _run_big_zset(native: bool, seed: int):
         out = [srv.batch(c, [["ZADD", key, *[x for i in range(0, 7000, 2) for x in (str(i % 90), "m%d" % i)]]
                              for key in ("z", "y")])]
         # one score's neighbourhood grows past two sublists' worth: splits on the native path
-        out.append(srv.batch(c, [["ZADD", "z", "45", "n%d" % i] for i in range(rnd.randrange(2000, 4500))]))
+        grown = rnd.randrange(2000, 4500)
+        out.append(srv.batch(c, [["ZADD", "z", "45", "n%d" % i] for i in range(grown)]))
+        # and shrinks again by native removals (new scores elsewhere): the sublists give memory back
+        out.append(srv.batch(c, [["ZADD", "z", "99999", "n%d" % i] for i in range(0, grown, 3)]))
+        out.append(srv.batch(c, [["ZADD", "z", "99998", "n%d" % i] for i in range(1, grown, 3)]))
         for _ in range(40):
             reqs = []
             for _ in range(rnd.choice([10, 200, 600])):
@@ -370,7 +374,8 @@ def _run_big_zset(native: bool, seed: int):
         layout = {}
         for key in ("z", "y"):
             o = srv.ks.dbs[0].data[key]._o
-            layout[key] = (o._lists, o._maxes, o._index, o._len, o._offset)
+            # allocations too: a delete done here keeps or shrinks a sublist as `del` does
+            layout[key] = (o._lists, o._maxes, o._index, o._len, o._offset, [sys.getsizeof(sub) for sub in o._lists])
         out.append(srv.batch(c, [["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["ZRANGE", "y", "0", "-1", "WITHSCORES"]]))
         return out, layout, srv.ks.dirty
     finally:

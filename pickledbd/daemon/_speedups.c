@@ -1275,12 +1275,16 @@ static int sl_delete(SL *s, Py_ssize_t pos, Py_ssize_t idx) {
     PyObject *sub = PyList_GET_ITEM(s->lists, pos);
     Py_ssize_t n = PyList_GET_SIZE(sub);
     if (n - 1 <= (s->load >> 1)) return sl_call(s, s__delete, pos, idx);
-    /* del sub[idx]: the pointers after it move down one (the list keeps its allocation) */
-    PyObject **items = ((PyListObject *)sub)->ob_item, *gone = items[idx];
-    memmove(&items[idx], &items[idx + 1], (size_t)(n - idx - 1) * sizeof(PyObject *));
-    Py_SET_SIZE(sub, n - 1);
-    Py_DECREF(gone);
-    PyObject *last = items[n - 2];
+    if (n - 1 >= ((PyListObject *)sub)->allocated >> 1) {
+        /* del sub[idx] where the list would keep its allocation: the pointers after it move down */
+        PyObject **items = ((PyListObject *)sub)->ob_item, *gone = items[idx];
+        memmove(&items[idx], &items[idx + 1], (size_t)(n - idx - 1) * sizeof(PyObject *));
+        Py_SET_SIZE(sub, n - 1);
+        Py_DECREF(gone);
+    } else if (PyList_SetSlice(sub, idx, idx + 1, NULL) < 0) {     /* and shrink it, as del does */
+        return -1;
+    }
+    PyObject *last = PyList_GET_ITEM(sub, n - 2);
     Py_INCREF(last);
     PyList_SetItem(s->maxes, pos, last);
     s->len_delta -= 1;
