@@ -1131,6 +1131,23 @@ static int pair_lt(PyObject *a, PyObject *b) {
     return r;
 }
 
+/* Warm the cache for a probe a later bisect step may make: the pair at items[i] and, one step
+ * further on, its score. A big sorted set's pairs and scores are scattered over the heap, so
+ * each probe otherwise waits for two cache misses in a row (perf: a third of a ZADD's time);
+ * touching the possible next probes first lets those misses overlap. Only loads and
+ * prefetches: nothing is decided on what they read. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+static inline void pair_warm(PyObject **items, Py_ssize_t i, int score) {
+    PyObject *t = items[i];
+    PREFETCH(t);
+    if (score && Py_IS_TYPE(t, &PyTuple_Type) && PyTuple_GET_SIZE(t) > 0)
+        PREFETCH(PyTuple_GET_ITEM(t, 0));
+}
+
 /* bisect.bisect_right (right) or bisect_left of x in the list; -1 on error */
 static Py_ssize_t pair_bisect(PyObject *list, PyObject *x, int right) {
     Py_ssize_t lo = 0, hi = PyList_GET_SIZE(list);
@@ -1140,7 +1157,18 @@ static Py_ssize_t pair_bisect(PyObject *list, PyObject *x, int right) {
             PyErr_SetString(PyExc_RuntimeError, "a sorted set changed while it was searched");
             return -1;
         }
-        PyObject *m = PyList_GET_ITEM(list, mid);
+        PyObject **items = ((PyListObject *)list)->ob_item;
+        if (hi - lo > 2 && hi <= PyList_GET_SIZE(list)) {     /* (a Python comparison may shrink it) */
+            /* the next probe is a (hi becomes mid) or b (lo becomes mid + 1): their scores;
+             * the four after those: their pairs */
+            Py_ssize_t a = lo + (mid - lo) / 2, b = mid + 1 + (hi - mid - 1) / 2;
+            pair_warm(items, a, 1);
+            if (b < hi) pair_warm(items, b, 1);
+            if (a > lo) { pair_warm(items, lo + (a - lo) / 2, 0); pair_warm(items, a + 1 + (mid - a - 1) / 2, 0); }
+            if (b > mid + 1) pair_warm(items, mid + 1 + (b - mid - 1) / 2, 0);
+            if (b + 1 < hi) pair_warm(items, b + 1 + (hi - b - 1) / 2, 0);
+        }
+        PyObject *m = items[mid];
         int lt = right ? pair_lt(x, m) : pair_lt(m, x);
         if (lt < 0) return -1;
         if (right ? lt : !lt) hi = mid; else lo = mid + 1;
@@ -1441,7 +1469,11 @@ static int native_zadd(PyObject *args, PyObject *zs, PyObject **reply, int *chan
     if (step == 0 && PyDict_SetItem(scores, member, fscore) < 0) step = -1;
     if (step == 0) {
         *changed = 1;
-        step = (pair = PyTuple_Pack(2, fscore, member)) == NULL ? -1 : sl_add(&sl, pair);
+        step = (pair = PyTuple_Pack(2, fscore, member)) == NULL ? -1 : 0;
+        /* a float and a str can make no cycle: untracked, as the collector would leave it at
+         * its first pass, it costs no collection a visit, nor two other objects' cache lines
+         * when it is freed */
+        if (step == 0) { PyObject_GC_UnTrack(pair); step = sl_add(&sl, pair); }
     }
     if (sl_close(&sl, step) < 0) goto done;
     if (old == NULL && cset(zs, s_scan_snapshot, Py_None) < 0) goto done;
