@@ -1,5 +1,5 @@
-"""The native GET, SET, INCR, MSET, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZADD, ZPOPMIN and
-ZPOPMAX of the compiled hot path (engine/call.py NATIVE, _speedups.c run_native and the runs of
+"""The native GET, SET, INCR, MSET, LPUSH, RPUSH, LPOP, RPOP, SADD, HSET, SPOP, ZADD, ZPOPMIN,
+ZPOPMAX and XADD of the compiled hot path (engine/call.py NATIVE, _speedups.c run_native and the runs of
 native commands) do what their Python handlers do: one request sequence, run through the hot
 path (run_batch) in a process with ``PICKLEDBD_PURE=1`` and in one on the compiled path, gives
 the same replies and the same side effects (INFO stats and commandstats, keyspace hits/misses,
@@ -92,6 +92,7 @@ def sequence() -> list:
                       ["ZRANK", "w", "w129"], ["ZPOPMAX", "w"], ["ZADD", "w", "2", "w2"], ["ZPOPMIN", "w"],
                       ["ZADD", "w", "3", "w1"], ["ZRANGE", "w", "0", "-1", "WITHSCORES"], ["ZCARD", "w"],
                       ["OBJECT", "ENCODING", "w"]]),
+        ("streams", _stream_requests()),
         ("mset", [["MSET", "a", "1", "b", "2"], ["MSET", "a", "x", "a", "y"], ["GET", "a"], ["MSET", "a"],
                   ["MSET", "a", "1", "b"], ["LPUSH", "l", "1"], ["MSET", "l", "now", "c", "3"], ["TYPE", "l"],
                   ["SET", "t", "1", "PXAT", "99999999999999"], ["MSET", "t", "2", "u", "\udcff"], ["PTTL", "t"],
@@ -145,6 +146,40 @@ def sequence() -> list:
         ("dbsize", [["SET", "d1", "1"], ["INCR", "d2"], ["DBSIZE"]]),
     ]
     return seq
+
+
+# a last ID ahead of the clock: XADD * takes last + 1, the same in every run
+FUTURE = "99999999999999"
+
+
+def _stream_requests() -> list:
+    values = ["v", "", "0", "7", "-1", "-0", "007", "12345", "-", "9223372036854775807", "9223372036854775808",
+              "-9223372036854775808", "-9223372036854775809", "1" * 20, "1" * 21, "x" * 61, "x" * 62, "x" * 63,
+              "x" * 64, "x" * 200, "é", "\udcff"]
+    pairs = lambda n, prefix: [y for i in range(n) for y in ("%s%d" % (prefix, i), "v")]    # noqa: E731
+    return [["XADD", "x", FUTURE + "-5", "f", "v"], *[["XADD", "x", "*", "f", v] for v in values],
+            # an entry's own field names: their count's encoding at its limits; the master's
+            # names, 124 and 125 of them
+            *[["XADD", "x", "*", *pairs(n, "n")] for n in (61, 62, 63, 64)],
+            *[req for n in (124, 125) for req in (["XADD", "w%d" % n, FUTURE + "-1", *pairs(n, "m")],
+                                                  ["XADD", "w%d" % n, "*", *pairs(n, "m")])],
+            ["MEMORY", "USAGE", "w124"], ["MEMORY", "USAGE", "w125"],
+            ["XADD", "x", "*", "g", "v"], ["XADD", "x", "*", "f", "v", "f2", "v2"], ["XADD", "x", "*", "", ""],
+            ["XADD", "x", "*", "f", "v", "g"], ["XADD", "x", "*", "é", "v"], ["XADD", "x", "*", "f"],
+            *[["XADD", "x", "*", "f", str(i)] for i in range(120)], ["XLEN", "x"], ["XINFO", "STREAM", "x"],
+            ["MEMORY", "USAGE", "x"], ["XRANGE", "x", "-", "+", "COUNT", "3"], ["XREVRANGE", "x", "+", "-", "COUNT", "2"],
+            ["XDEL", "x", FUTURE + "-7"], ["XTRIM", "x", "MAXLEN", "~", "50"], ["XLEN", "x"],
+            ["CONFIG", "SET", "stream-node-max-entries", "7"], *[["XADD", "x", "*", "f", "w"]] * 20,
+            ["CONFIG", "SET", "stream-node-max-entries", "0"], ["CONFIG", "SET", "stream-node-max-bytes", "100"],
+            *[["XADD", "x", "*", "f", "y" * 9]] * 20, ["XINFO", "STREAM", "x"], ["XTRIM", "x", "MAXLEN", "~", "10"],
+            ["CONFIG", "SET", "stream-node-max-entries", "100"], ["CONFIG", "SET", "stream-node-max-bytes", "4096"],
+            ["XLEN", "x"], ["XINFO", "STREAM", "x", "FULL"],
+            # the sequence number at its limit carries into the milliseconds; the last ID possible
+            ["XADD", "y", FUTURE + "-18446744073709551615", "f", "v"], ["XADD", "y", "*", "f", "v"], ["XRANGE", "y", "-", "+"],
+            ["XADD", "z", "18446744073709551615-18446744073709551615", "f", "v"], ["XADD", "z", "*", "f", "v"],
+            ["SET", "str", "1"], ["XADD", "str", "*", "f", "v"],
+            ["XADD", "e", FUTURE + "-1", "f", "v"], ["PEXPIREAT", "e", "99999999999999"], ["XADD", "e", "*", "f", "v"],
+            ["XDEL", "e", FUTURE + "-1", FUTURE + "-2"], ["XADD", "e", "*", "f", "v"], ["XLEN", "e"]]
 
 
 def _info(srv, c, section):
@@ -228,7 +263,7 @@ def test_native_commands_give_the_handlers_replies_and_effects():
     native = compiled.pop("native")
     assert pure.pop("native") is None
     for name in ("get", "set", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
-                 "zadd", "zpopmin", "zpopmax"):
+                 "zadd", "zpopmin", "zpopmax", "xadd"):
         runs, fallbacks = native[name]
         assert runs >= 3 and fallbacks >= 1, (name, native)
     assert len(compiled["records"]) > 50 and len(compiled["slowlog"]) > 300
@@ -403,6 +438,96 @@ def test_zadd_and_zpop_keep_the_sorted_list_as_the_library_does(seed):
     assert on[1] == off[1]
     assert on == off
     assert max(len(sub) for sub in on[1]["z"][0]) > 1000 and len(on[1]["z"][0]) > 2
+
+
+# ------------------------------------------------------------------ streams, natives on and off
+
+STREAM_VALUES = ["v", "", "0", "-1", "-0", "007", "42", "9223372036854775807", "9223372036854775808",
+                 "-9223372036854775808", "-9223372036854775809", "x" * 61, "x" * 62, "x" * 63, "x" * 64, "x" * 300,
+                 "9" * 20, "\udcff", "é"]
+
+
+def _run_streams(native: bool, seed: int):
+    """Thousands of XADD * (the fields of the node's master entry or others, values of every
+    listpack encoding) with XDEL, XTRIM and the node limits changed between them: the replies
+    and the stream's whole layout (nodes with their listpack bytes, the ID sublists)."""
+    from pickledbd.daemon import speedups
+    from pickledbd.daemon.engine import call
+    from pickledbd.daemon.engine.command import REGISTRY
+    from pickledbd.daemon.inprocess import LocalServer
+    from pickledbd.daemon.keyspace import Database
+    from pickledbd.daemon.protocol.reply import OK
+
+    rnd = random.Random(seed)
+    srv = LocalServer()
+    speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE} if native else {}, OK)
+    try:
+        c = srv.client()
+        out = [srv.batch(c, [["XADD", k, FUTURE + "-0", "f", "v"] for k in ("s", "t")])]
+        for _ in range(60):
+            reqs = []
+            for _ in range(rnd.choice([5, 100, 300])):
+                x, key = rnd.random(), rnd.choice(["s", "s", "t"])
+                if x < 0.9:
+                    names = rnd.choice([["f"], ["f"], ["f", "g"], ["g"], ["h" * rnd.randrange(1, 70)],
+                                        ["n%d" % i for i in range(rnd.choice([61, 62, 63]))]])
+                    reqs.append(["XADD", key, "*", *[y for n in names for y in (n, rnd.choice(STREAM_VALUES))]])
+                elif x < 0.95:
+                    reqs.append(["XDEL", key, *("%s-%d" % (FUTURE, rnd.randrange(3000)) for _ in range(rnd.choice([1, 30])))])
+                elif x < 0.97:
+                    reqs.append(["XTRIM", "t", "MAXLEN", rnd.choice(["~", "="]), str(rnd.randrange(2000))])
+                else:
+                    reqs.append(["CONFIG", "SET", rnd.choice(["stream-node-max-entries", "stream-node-max-bytes"]),
+                                 str(rnd.choice([0, 3, 50, 100, 300, 4096, 10 ** 6]))])
+            out.append(srv.batch(c, reqs))
+            s = srv.ks.dbs[0].data["s"]
+            n = len(s.ids)
+            # by position: builds the index that appends clear (a stale one answers wrongly)
+            out.append([s.ids[i] for i in (n // 3, n // 2, n - 2)])
+        layout = {}
+        for key in ("s", "t"):
+            s = srv.ks.dbs[0].data[key]
+            ids = s.ids
+            layout[key] = ([(n.key, n.fields, n.live, n.deleted, n.size, n.last) for n in s.nodes], s.node_keys,
+                           s.entries, ids._lists, ids._maxes, ids._index, ids._len, s.last_id, s.first_id,
+                           s.entries_added, s.max_deleted_id, s.node_max_entries, s.node_max_bytes)
+        return out, layout, srv.ks.dirty
+    finally:
+        speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE}, OK)
+
+
+@pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_xadd_keeps_the_stream_as_the_handler_does(seed):
+    before = _speedups.native_stats()
+    on = _run_streams(True, seed)
+    after = _speedups.native_stats()
+    runs, fallbacks = (after["xadd"][k] - before["xadd"][k] for k in (0, 1))
+    assert runs > 3000 and fallbacks > 50          # and new nodes, non-ASCII values: the handler's
+    off = _run_streams(False, seed)
+    assert on[1] == off[1]
+    assert on == off
+    assert len(on[1]["s"][0]) > 20 and len(on[1]["s"][3]) > 1       # new nodes; a sublist split
+
+
+@pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
+def test_native_xadd_takes_its_id_from_the_clock():
+    import time
+
+    from pickledbd.daemon.inprocess import LocalServer
+
+    srv = LocalServer()
+    c = srv.client()
+    srv.batch(c, [["XADD", "s", "1-1", "f", "v"]])
+    before = _speedups.native_stats()["xadd"][0]
+    t0 = int(time.time() * 1000)
+    ids = [r.decode() for r in srv.batch(c, [["XADD", "s", "*", "f", "v"]] * 200).split(b"\r\n")[1::2]]
+    t1 = int(time.time() * 1000)
+    assert _speedups.native_stats()["xadd"][0] - before >= 195        # (a new node every 100: the handler)
+    parsed = [tuple(map(int, i.split("-"))) for i in ids]
+    assert parsed == sorted(set(parsed)) and all(t0 <= ms <= t1 for ms, _ in parsed)
+    # a new millisecond starts at sequence 0, the same one counts up
+    assert parsed[0][1] == 0 and all(b[1] == (a[1] + 1 if a[0] == b[0] else 0) for a, b in zip(parsed, parsed[1:]))
 
 
 if __name__ == "__main__":           # one corpus run on this process's path (see run_corpus)

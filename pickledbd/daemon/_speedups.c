@@ -352,7 +352,9 @@ static PyObject *empty_bytes;
     X(net_output) X(engine) X(aof_gate) X(write) X(join) X(check_output_limit) X(run_rest) \
     X(data_received) X(appendleft) X(pop) X(popleft) X(scans) X(pools) X(ref) X(items) X(dead) X(order) X(config) X(values) X(text) X(n) X(remove) X(add) X(scan_snapshot) \
     X(_m) X(_o) X(big_scores) X(_lists) X(_maxes) X(_index) X(_load) X(_offset) X(_len) \
-    X(_expand) X(_delete)
+    X(_expand) X(_delete) \
+    X(nodes) X(entries) X(ids) X(last_id) X(first_id) X(entries_added) X(node_max_entries) X(node_max_bytes) \
+    X(key) X(fields) X(live) X(deleted) X(size) X(last)
 
 #define DECLARE(n) static PyObject *s_##n;
 NAMES(DECLARE)
@@ -620,7 +622,9 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
  *     two or more members;
  *   - MSET: SET's conditions for every pair (see native_mset);
  *   - ZADD key score member: a big sorted set, an ASCII member, a score of at most 15 ASCII
- *     digits (see native_zadd).
+ *     digits (see native_zadd);
+ *   - XADD key * field value [field value ...]: an existing stream whose last node takes the
+ *     entry and whose last ID sublist has room, ASCII fields and values (see native_xadd).
  * The effects, in the handler's order: lookup's ks.hits / ks.misses (when ks.read_cmd),
  * then data[key] = value (or the deque's change, and the key's removal with its last
  * element) and ks.dirty += 1 when something changed. Replies: the value or None (GET, a pop),
@@ -630,12 +634,14 @@ static PyObject *handler_error(PyObject *engine, PyObject *cmd, Py_ssize_t faile
 
 enum { NATIVE_NONE, NATIVE_GET, NATIVE_SET, NATIVE_INCR,
        NATIVE_LPUSH, NATIVE_RPUSH, NATIVE_LPOP, NATIVE_RPOP, NATIVE_SADD, NATIVE_HSET, NATIVE_SPOP,
-       NATIVE_ZPOPMIN, NATIVE_ZPOPMAX, NATIVE_MSET, NATIVE_ZADD, NATIVE_N };
+       NATIVE_ZPOPMIN, NATIVE_ZPOPMAX, NATIVE_MSET, NATIVE_ZADD, NATIVE_XADD, NATIVE_N };
 static const char *native_names[NATIVE_N] = {NULL, "get", "set", "incr", "lpush", "rpush", "lpop", "rpop",
-                                             "sadd", "hset", "spop", "zpopmin", "zpopmax", "mset", "zadd"};
+                                             "sadd", "hset", "spop", "zpopmin", "zpopmax", "mset", "zadd",
+                                             "xadd"};
 static PyObject *Pool_type, *random_fn;         /* keyspace/scan.py Pool, random.random */
 static PyObject *ZSet_type, *unkey_fn;          /* keyspace/zset.py ZSet, unkey */
 static PyObject *SmallHash_type;                /* keyspace/smallhash.py SmallHash */
+static PyObject *Stream_type, *StreamNode_type; /* keyspace/stream.py Stream, Node */
 static PyObject *deque_type;                    /* collections.deque: a list's value */
 static PyObject *native_handler[NATIVE_N];      /* the Python handler each one stands for */
 static unsigned long long native_runs[NATIVE_N], native_fallbacks[NATIVE_N];
@@ -1483,6 +1489,256 @@ done:
     return rc;
 }
 
+/* ---- native XADD: keyspace/stream.py Stream.append for the entry's listpack bytes */
+
+/* listpack.c's integer encoding size of v (stream.py _int_size) */
+static int lp_int_size(long long v) {
+    if (0 <= v && v <= 127) return 1;
+    if (-4096 <= v && v <= 4095) return 2;
+    if (-32768 <= v && v <= 32767) return 3;
+    if (-8388608 <= v && v <= 8388607) return 4;
+    if (-2147483648LL <= v && v <= 2147483647LL) return 5;
+    return 9;
+}
+
+/* stream.py lp_int: the encoding and its one backlen byte */
+static inline long long lp_int(long long v) { return lp_int_size(v) + 1; }
+
+/* lp_int(a - b) for two unsigned 64-bit halves of IDs, exact as Python's ints */
+static long long lp_int_diff(unsigned long long a, unsigned long long b) {
+    if (a >= b) return a - b > (unsigned long long)LLONG_MAX ? 10 : lp_int((long long)(a - b));
+    return b - a > (unsigned long long)LLONG_MAX ? 10 : lp_int(-(long long)(b - a));
+}
+
+static inline int backlen_size(long long n) {
+    return n <= 127 ? 1 : n < 16383 ? 2 : n < 2097151 ? 3 : n < 268435455 ? 4 : 5;
+}
+
+/* stream.py lp_str for an ASCII string: a short text, an int64 in canonical form, or a string */
+static long long lp_str_ascii(PyObject *o) {
+    const char *d = (const char *)PyUnicode_DATA(o);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(o);
+    if (n < 62 && !(n > 0 && ((d[0] >= '0' && d[0] <= '9') || d[0] == '-'))) return n + 2;
+    if (0 < n && n < 21) {
+        int neg = d[0] == '-';
+        Py_ssize_t i = neg;
+        int digits = n > neg;
+        for (; i < n && digits; i++) digits = d[i] >= '0' && d[i] <= '9';
+        if (digits && !(d[0] == '0' && n > 1) && !(neg && d[1] == '0')) {
+            unsigned long long m = 0, lim = neg ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX;
+            int fits = 1;
+            for (i = neg; i < n && fits; i++) {
+                unsigned k = (unsigned)(d[i] - '0');
+                if (m > (lim - k) / 10) fits = 0;
+                else m = m * 10 + k;
+            }
+            if (fits) return lp_int(neg ? (m == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)m) : (long long)m);
+        }
+    }
+    long long size = n < 64 ? 1 + n : n < 4096 ? 2 + n : 5 + n;
+    return size + backlen_size(size);
+}
+
+/* an int in [0, 2**128) as its two 64-bit halves: 1, 0 (anything else), -1 */
+static int u128(PyObject *v, unsigned long long *hi, unsigned long long *lo) {
+    if (!PyLong_CheckExact(v)) return 0;
+    int of;
+    long x = PyLong_AsLongAndOverflow(v, &of);
+    if (x == -1 && PyErr_Occurred()) return -1;
+    if (of < 0 || (of == 0 && x < 0)) return 0;
+    *lo = PyLong_AsUnsignedLongLongMask(v);
+    if (*lo == (unsigned long long)-1 && PyErr_Occurred()) return -1;
+    if (of == 0) { *hi = 0; return 1; }
+    PyObject *sh = PyLong_FromLong(64), *h = sh == NULL ? NULL : PyNumber_Rshift(v, sh);
+    Py_XDECREF(sh);
+    if (h == NULL) return -1;
+    *hi = PyLong_AsUnsignedLongLong(h);
+    Py_DECREF(h);
+    if (*hi == (unsigned long long)-1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *u128_new(unsigned long long hi, unsigned long long lo) {
+    PyObject *l = PyLong_FromUnsignedLongLong(lo);
+    if (hi == 0 || l == NULL) return l;
+    PyObject *h = PyLong_FromUnsignedLongLong(hi), *sh = PyLong_FromLong(64), *hs = NULL, *r = NULL;
+    if (h && sh && (hs = PyNumber_Lshift(h, sh))) r = PyNumber_Or(hs, l);
+    Py_XDECREF(h); Py_XDECREF(sh); Py_XDECREF(hs); Py_DECREF(l);
+    return r;
+}
+
+/* commands/streams.py now_ms: int(time.time() * 1000), with time.time's own rounding */
+static unsigned long long stream_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    double d = ns % 1000000000LL == 0 ? (double)(ns / 1000000000LL) : (double)ns / 1e9;
+    d *= 1000.0;
+    return d < 0 ? 0 : (unsigned long long)d;
+}
+
+/* an exact int attribute that fits a long long: 1, 0, -1 */
+static int attr_ll(PyObject *o, PyObject *name, long long *out) {
+    PyObject *v = cattr(o, name);
+    if (v == NULL) return -1;
+    int r = 0;
+    if (PyLong_CheckExact(v)) {
+        int of;
+        *out = PyLong_AsLongLongAndOverflow(v, &of);
+        r = *out == -1 && PyErr_Occurred() ? -1 : of == 0;
+    }
+    Py_DECREF(v);
+    return r;
+}
+
+/* node_limits: the config's stream-node-max-entries / -bytes (an exact int each), or 0 */
+static int stream_limits(PyObject *c, long long *entries, long long *bytes, PyObject **pe, PyObject **pb) {
+    PyObject *config = cattr(c, s_config), *values = config == NULL ? NULL : cattr(config, s_values);
+    Py_XDECREF(config);
+    if (values == NULL) return -1;
+    int r = 0;
+    if (PyDict_CheckExact(values)) {
+        PyObject *e = PyDict_GetItemString(values, "stream-node-max-entries");     /* borrowed */
+        PyObject *b = PyDict_GetItemString(values, "stream-node-max-bytes");
+        PyObject *de = NULL, *db = NULL;
+        if (e == NULL) e = de = PyLong_FromLong(100);
+        if (b == NULL) b = db = PyLong_FromLong(4096);
+        if (e == NULL || b == NULL) r = -1;
+        else if (PyLong_CheckExact(e) && PyLong_CheckExact(b)) {
+            int o1, o2;
+            *entries = PyLong_AsLongLongAndOverflow(e, &o1);
+            *bytes = PyLong_AsLongLongAndOverflow(b, &o2);
+            if (PyErr_Occurred()) r = -1;
+            else if (!o1 && !o2) {
+                Py_INCREF(e); Py_INCREF(b);
+                *pe = e; *pb = b;
+                r = 1;
+            }
+        }
+        Py_XDECREF(de); Py_XDECREF(db);
+    }
+    Py_DECREF(values);
+    return r;
+}
+
+/* XADD key * field value [...] (commands/streams.py xadd, its plain form) into an existing
+ * stream: the ID from the clock (or the last ID + 1), the entry into the last node (its
+ * listpack bytes as Stream.append counts them) and the last sublist of the IDs. Everything
+ * is decided before anything changes; a new node, a full sublist, a non-ASCII string or an
+ * ID at its limit are the handler's. */
+static int native_xadd(PyObject *c, PyObject *args, PyObject *s, PyObject **reply, int *changed) {
+    Py_ssize_t n = PyList_GET_SIZE(args), nf = n - 3;
+    if (Stream_type == NULL || s == NULL || Py_TYPE(s) != (PyTypeObject *)Stream_type || nf < 2 || nf % 2)
+        return NATIVE_FALLBACK;
+    PyObject *star = PyList_GET_ITEM(args, 2);
+    if (!PyUnicode_CheckExact(star) || PyUnicode_GET_LENGTH(star) != 1 || PyUnicode_READ_CHAR(star, 0) != '*')
+        return NATIVE_FALLBACK;
+    long long total = 0;
+    for (Py_ssize_t i = 3; i < n; i++) {
+        PyObject *f = PyList_GET_ITEM(args, i);
+        if (!PyUnicode_CheckExact(f) || !PyUnicode_IS_ASCII(f)) return NATIVE_FALLBACK;
+        total += PyUnicode_GET_LENGTH(f);
+    }
+    int rc = -1, r;
+    PyObject *nodes = NULL, *node = NULL, *nkey = NULL, *names = NULL, *entries = NULL, *ids = NULL;
+    PyObject *lists = NULL, *maxes = NULL, *index = NULL, *last = NULL, *pe = NULL, *pb = NULL;
+    PyObject *id = NULL, *fields = NULL, *sid = NULL;
+    long long max_entries = 0, max_bytes = 0, live, deleted, size, load, len;
+    unsigned long long lhi, llo, khi, klo, hi, lo;
+    if ((r = stream_limits(c, &max_entries, &max_bytes, &pe, &pb)) <= 0) { rc = r; goto done; }
+    if (!(nodes = cattr(s, s_nodes)) || !(entries = cattr(s, s_entries)) || !(ids = cattr(s, s_ids))
+        || !(last = cattr(s, s_last_id)))
+        goto done;
+    rc = NATIVE_FALLBACK;
+    if (!PyList_CheckExact(nodes) || !PyList_GET_SIZE(nodes) || !PyDict_CheckExact(entries)
+        || SortedList_type == NULL || Py_TYPE(ids) != SortedList_type)
+        goto done;
+    node = PyList_GET_ITEM(nodes, PyList_GET_SIZE(nodes) - 1);
+    Py_INCREF(node);
+    if (Py_TYPE(node) != (PyTypeObject *)StreamNode_type) goto done;
+    if ((r = u128(last, &lhi, &llo)) <= 0) { rc = r; goto done; }
+    if (lhi == ULLONG_MAX && llo == ULLONG_MAX) goto done;          /* exhausted: the handler's error */
+    unsigned long long ms = stream_now_ms();
+    if (ms > lhi) { hi = ms; lo = 0; }
+    else if (llo == ULLONG_MAX) { hi = lhi + 1; lo = 0; }        /* seq overflow carries into ms */
+    else { hi = lhi; lo = llo + 1; }
+    /* the last node takes it (Stream.append's test), and where it goes in the node */
+    if ((r = attr_ll(node, s_live, &live)) <= 0 || (r = attr_ll(node, s_deleted, &deleted)) <= 0
+        || (r = attr_ll(node, s_size, &size)) <= 0) { rc = r; goto done; }
+    if (!(nkey = cattr(node, s_key)) || !(names = cattr(node, s_fields))) { rc = -1; goto done; }
+    if ((r = u128(nkey, &khi, &klo)) <= 0 || !PyTuple_CheckExact(names)) { rc = r < 0 ? -1 : NATIVE_FALLBACK; goto done; }
+    long long cap = max_bytes <= 0 || max_bytes > (1LL << 30) ? (1LL << 30) : max_bytes;
+    long long bytes = size + (live <= 127 ? 2 : lp_int(live)) + (deleted <= 127 ? 2 : lp_int(deleted));
+    if (bytes + total >= cap || (max_entries && live + deleted >= max_entries)) goto done;   /* a new node */
+    long long add;
+    if (hi >= khi && hi - khi <= 127 && lo >= klo && lo - klo <= 127) add = 6;
+    else add = 2 + lp_int_diff(hi, khi) + lp_int_diff(lo, klo);
+    Py_ssize_t npairs = nf / 2;
+    int same = PyTuple_GET_SIZE(names) == npairs;
+    for (Py_ssize_t i = 0; same && i < npairs; i++) {
+        PyObject *a = PyTuple_GET_ITEM(names, i), *b = PyList_GET_ITEM(args, 3 + 2 * i);
+        if (!PyUnicode_CheckExact(a)) goto done;       /* (a name that is not a str: the handler's) */
+        if ((same = PyUnicode_Compare(a, b) == 0) == 0 && PyErr_Occurred()) goto error;
+    }
+    if (same) {
+        for (Py_ssize_t i = 4; i < n; i += 2) add += lp_str_ascii(PyList_GET_ITEM(args, i));
+        add += npairs < 125 ? 2 : lp_int(npairs + 3);
+    } else {
+        add += lp_int(npairs);
+        for (Py_ssize_t i = 3; i < n; i++) add += lp_str_ascii(PyList_GET_ITEM(args, i));
+        add += lp_int(2 * npairs + 4);
+    }
+    /* the IDs: appended to the last sublist while it has room (Stream.append's own shortcut) */
+    if (!(lists = cattr(ids, s__lists)) || !(maxes = cattr(ids, s__maxes)) || !(index = cattr(ids, s__index)))
+        goto error;
+    if ((r = attr_ll(ids, s__load, &load)) <= 0 || (r = attr_ll(ids, s__len, &len)) <= 0) { rc = r; goto done; }
+    if (!PyList_CheckExact(lists) || !PyList_GET_SIZE(lists) || !PyList_CheckExact(maxes)
+        || PyList_GET_SIZE(maxes) != PyList_GET_SIZE(lists) || !PyList_CheckExact(index))
+        goto done;
+    PyObject *tail = PyList_GET_ITEM(lists, PyList_GET_SIZE(lists) - 1);
+    if (!PyList_CheckExact(tail) || load < 0 || load > (1LL << 40) || PyList_GET_SIZE(tail) >= (load << 1)) goto done;
+    /* decided: the handler's effects, in its order */
+    if (!(id = u128_new(hi, lo)) || !(fields = PyTuple_New(nf))) goto error;
+    for (Py_ssize_t i = 0; i < nf; i++) {
+        PyObject *f = PyList_GET_ITEM(args, 3 + i);
+        Py_INCREF(f);
+        PyTuple_SET_ITEM(fields, i, f);
+    }
+    if (cset(s, s_node_max_entries, pe) < 0 || cset(s, s_node_max_bytes, pb) < 0) goto error;
+    *changed = 1;           /* from here on the stream is being changed */
+    PyObject *v;
+    if (!(v = PyLong_FromLongLong(size + add)) || cset(node, s_size, v) < 0) { Py_XDECREF(v); goto error; }
+    Py_DECREF(v);
+    if (!(v = PyLong_FromLongLong(live + 1)) || cset(node, s_live, v) < 0) { Py_XDECREF(v); goto error; }
+    Py_DECREF(v);
+    if (cset(node, s_last, id) < 0 || PyDict_SetItem(entries, id, fields) < 0) goto error;
+    Py_INCREF(id);
+    if (PyList_Append(tail, id) < 0 || PyList_SetItem(maxes, PyList_GET_SIZE(maxes) - 1, id) < 0) goto error;
+    if (!(v = PyLong_FromLongLong(len + 1)) || cset(ids, s__len, v) < 0) { Py_XDECREF(v); goto error; }
+    Py_DECREF(v);
+    if (PyList_GET_SIZE(index) && PyList_SetSlice(index, 0, PyList_GET_SIZE(index), NULL) < 0) goto error;
+    if (cset(s, s_last_id, id) < 0 || attr_add(s, s_entries_added, 1) < 0) goto error;
+    if (PyDict_GET_SIZE(entries) == 1 && cset(s, s_first_id, id) < 0) goto error;
+    char buf[48];
+    int k = snprintf(buf, sizeof buf, "%llu-%llu", hi, lo);
+    if (!(sid = PyUnicode_FromStringAndSize(buf, k))) goto error;
+    *reply = sid;
+    sid = NULL;
+    rc = 1;
+    goto done;
+error:
+    rc = -1;
+done:
+    Py_XDECREF(nodes); Py_XDECREF(node); Py_XDECREF(nkey); Py_XDECREF(names); Py_XDECREF(entries);
+    Py_XDECREF(ids); Py_XDECREF(lists); Py_XDECREF(maxes); Py_XDECREF(index); Py_XDECREF(last);
+    Py_XDECREF(pe); Py_XDECREF(pb); Py_XDECREF(id); Py_XDECREF(fields); Py_XDECREF(sid);
+    return rc;
+}
+
 /* The command of kind on a key whose db- and key-level preconditions hold (plain_db,
  * plain_key), with writes allowed when plain_writes held: 1 with the reply in *reply,
  * whether the key was there in *found (the caller counts the lookup) and whether the
@@ -1496,6 +1752,7 @@ static int native_op(int kind, PyObject *c, Plain *p, int writes, PyObject *args
     *found = v != NULL;
     *changed = 0;
     if (kind == NATIVE_ZADD) return writes ? native_zadd(args, v, reply, changed) : NATIVE_FALLBACK;
+    if (kind == NATIVE_XADD) return writes ? native_xadd(c, args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind == NATIVE_MSET) return writes ? native_mset(p, args, reply, changed) : NATIVE_FALLBACK;
     if (kind >= NATIVE_ZPOPMIN) return writes ? native_zpop(kind, args, v, reply, changed) : NATIVE_FALLBACK;
     if (kind == NATIVE_SPOP) return writes ? native_spop(p, args, v, reply, changed) : NATIVE_FALLBACK;
@@ -1546,7 +1803,7 @@ static int count_lookup(PyObject *ks, int found) {
  * the reply in *reply, NATIVE_FALLBACK, or -1. */
 static int run_native(int kind, PyObject *c, Py_ssize_t db_off, PyObject *args, PyObject **reply) {
     if (!PyList_CheckExact(args) || PyList_GET_SIZE(args) < 2) return NATIVE_FALLBACK;
-    if (kind == NATIVE_SPOP) {          /* only in a run, where nothing is propagated */
+    if (kind == NATIVE_SPOP || kind == NATIVE_XADD) {   /* only in a run, where nothing is propagated */
         native_fallbacks[kind]++;
         return NATIVE_FALLBACK;
     }
@@ -1611,6 +1868,17 @@ static PyObject *configure_zsets(PyObject *module, PyObject *args) {
     Py_XSETREF(ZSet_type, zset);
     Py_INCREF(unkey);
     Py_XSETREF(unkey_fn, unkey);
+    Py_RETURN_NONE;
+}
+
+/* configure_streams(Stream, Node): what the native XADD appends to */
+static PyObject *configure_streams(PyObject *module, PyObject *args) {
+    PyObject *stream, *node;
+    if (!PyArg_ParseTuple(args, "O!O!:configure_streams", &PyType_Type, &stream, &PyType_Type, &node)) return NULL;
+    Py_INCREF(stream);
+    Py_XSETREF(Stream_type, stream);
+    Py_INCREF(node);
+    Py_XSETREF(StreamNode_type, node);
     Py_RETURN_NONE;
 }
 
@@ -1808,8 +2076,9 @@ static int run_one(NativeRun *r, int kind, PyObject *c, const Py_ssize_t *cx, Py
     if (kind != NATIVE_GET && !r->writes_known && run_writes(r, c, cx) < 0) return -1;
     if (kind != NATIVE_GET && !r->writes) {
         /* kept from writes by propagation alone: run_native runs it, run_batch propagates
-         * the request (not SPOP: it propagates as SREM, which only its handler says) */
-        *per_call = r->plain_writes && kind != NATIVE_SPOP;
+         * the request (not SPOP: it propagates as SREM, nor XADD: with its ID, which only
+         * their handlers say) */
+        *per_call = r->plain_writes && kind != NATIVE_SPOP && kind != NATIVE_XADD;
         return 0;
     }
     *per_call = 0;
@@ -1961,8 +2230,9 @@ static PyObject *run_batch(PyObject *module, PyObject *const *argv, Py_ssize_t n
                 if (rc == 0 && !per_call) {
                     /* a value it leaves to the handler: not tried again in this batch; but
                      * SPOP's usual reason, a set without a Pool yet, is over once the
-                     * handler made one */
-                    skip[kind] = kind != NATIVE_SPOP;
+                     * handler made one, and XADD's, a full node or a new stream, once the
+                     * handler started the next */
+                    skip[kind] = kind != NATIVE_SPOP && kind != NATIVE_XADD;
                     native_fallbacks[kind]++;
                 }
                 if (rc > 0) {
@@ -2485,6 +2755,8 @@ static PyMethodDef methods[] = {
      "configure_pools(Pool, random.random): keyspace/scan.py's Pool and the draws the native SPOP makes"},
     {"configure_zsets", configure_zsets, METH_VARARGS,
      "configure_zsets(ZSet, unkey[, SmallHash[, SortedList]]): the types the native ZPOPMIN/ZPOPMAX, HSET and ZADD use"},
+    {"configure_streams", configure_streams, METH_VARARGS,
+     "configure_streams(Stream, Node): the types the native XADD uses"},
     {"native_stats", native_stats, METH_NOARGS,
      "native_stats() -> {name: (native runs, fallbacks to the handler)}"},
     {"split_canonical", (PyCFunction)(void (*)(void))split_canonical, METH_FASTCALL,

@@ -27,6 +27,7 @@ from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, ari
 from ..keyspace.database import Database
 from ..keyspace.scan import Pool
 from ..keyspace.smallhash import SmallHash
+from ..keyspace.stream import Node, Stream
 from ..keyspace.zset import ZSet, unkey
 from ..protocol.reply import OK
 from .blocking import BlockOn
@@ -49,12 +50,13 @@ _SUBSCRIBED_OK = frozenset(("subscribe", "psubscribe", "ssubscribe", "unsubscrib
 # beside the code in _speedups.c), and through their Python handler otherwise. The handlers
 # remain the semantics.
 NATIVE = ("get", "set", "incr", "mset", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd",
-          "zpopmin", "zpopmax")
+          "zpopmin", "zpopmax", "xadd")
 
 if speedups.COMPILED:
     speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
     speedups.configure_pools(Pool, random.random)       # SPOP picks as Pool.pick does
     speedups.configure_zsets(ZSet, unkey, SmallHash, SortedList)   # ZADD inserts as SortedList.add
+    speedups.configure_streams(Stream, Node)            # XADD appends as Stream.append
 
 
 class Engine:
