@@ -37,6 +37,19 @@ from .ranges import index_range
 INF = math.inf
 LISTPACK_ENTRIES = 128      # Redis's zset-max-listpack-entries / -value defaults: below these a
 LISTPACK_VALUE = 64         # zset is "listpack" encoded (ZSCAN replies all of it at once)
+# The big form's SortedList load factor (sublists of ORDER_LOAD to twice that): smaller than
+# sortedcontainers' default 1000 (whose docs advise about the cube root of the size). A search
+# reads the list of sublist maxima, which stays in cache, and then one sublist, whose probes
+# each miss the cache twice (a tuple and its float scattered over the heap): fewer probes there
+# made a ZADD into a 100k-member set 11% faster in process (200 vs 1000; 100 measured the same).
+ORDER_LOAD = 200
+
+
+def _order(items=()) -> SortedList:
+    o = SortedList()
+    o._reset(ORDER_LOAD)
+    o.update(items)
+    return o
 
 
 def mkey(member: str) -> str:
@@ -82,7 +95,7 @@ class ZSet:
         if mapping and (len(mapping) > LISTPACK_ENTRIES or any(_too_long(m) for m in mapping)):
             self._m = self._v = self._h = None
             self.big_scores = {m: float(s) for m, s in mapping.items()}
-            self._o = SortedList((s, mkey(m)) for m, s in self.big_scores.items())
+            self._o = _order((s, mkey(m)) for m, s in self.big_scores.items())
         elif mapping:
             self._m, self._v, self._h = _sorted_small(mapping.items())
         else:
@@ -106,7 +119,7 @@ class ZSet:
             return
         v = self._v
         self.big_scores = dict(zip(m, v))
-        self._o = SortedList(zip(v, map(mkey, m)))
+        self._o = _order(zip(v, map(mkey, m)))
         self._m = self._v = self._h = None
 
     def score_dict(self) -> dict[str, float]:
@@ -143,7 +156,7 @@ class ZSet:
         if self._m is None:
             z._m = z._v = z._h = None
             z.big_scores = dict(self.big_scores)
-            z._o = SortedList(self._o)
+            z._o = _order(self._o)
         else:
             z._m, z._v, z._h = list(self._m), array("d", self._v), bytearray(self._h)
         return z
