@@ -15,6 +15,7 @@ Skipped when the extension is not built (a pure install).
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -326,19 +327,29 @@ def _stable(out: bytes) -> list:
     return replies
 
 
-def _run_random(reqs, native: bool, feed: bool):
+@contextlib.contextmanager
+def _natives(on: bool):
+    """The native commands on or off (configure_native) until the block ends, then on again."""
     from pickledbd.daemon import speedups
     from pickledbd.daemon.engine import call
     from pickledbd.daemon.engine.command import REGISTRY
-    from pickledbd.daemon.inprocess import LocalServer
     from pickledbd.daemon.keyspace import Database
     from pickledbd.daemon.protocol.reply import OK
 
+    handlers = {n: REGISTRY[n].handler for n in call.NATIVE}
+    speedups.configure_native(Database, handlers if on else {}, OK)
+    try:
+        yield
+    finally:
+        speedups.configure_native(Database, handlers, OK)
+
+
+def _run_random(reqs, native: bool, feed: bool):
+    from pickledbd.daemon.inprocess import LocalServer
+
     random.seed(12345)          # SPOP and HRANDFIELD pick alike in both runs
     srv = LocalServer()
-    handlers = {n: REGISTRY[n].handler for n in call.NATIVE} if native else {}
-    speedups.configure_native(Database, handlers, OK)
-    try:
+    with _natives(native):
         records: list = []
         if feed:                # a replica or the AOF: writes are propagated
             srv.engine.propagation.add_feed(records.append)
@@ -350,8 +361,6 @@ def _run_random(reqs, native: bool, feed: bool):
         slowlog = [(e[3], e[4]) for e in srv.engine.stats.slowlog]      # args, client
         return (out, info, records, slowlog, dict(srv.ks.dbs[0].data), srv.ks.dirty, srv.ks.hits,
                 srv.ks.misses, c.last_command)
-    finally:
-        speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE}, OK)
 
 
 @pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
@@ -368,17 +377,11 @@ def _run_big_zset(native: bool, seed: int):
     """Thousands of ZADDs (new members, re-scores, equal scores) into big sorted sets, with
     what builds the SortedList's position index (ZRANK, ZRANGE by rank) and what shrinks it
     (ZREM, ZPOPMIN) between them: the replies and the SortedList's own layout."""
-    from pickledbd.daemon import speedups
-    from pickledbd.daemon.engine import call
-    from pickledbd.daemon.engine.command import REGISTRY
     from pickledbd.daemon.inprocess import LocalServer
-    from pickledbd.daemon.keyspace import Database
-    from pickledbd.daemon.protocol.reply import OK
 
     rnd = random.Random(seed)
     srv = LocalServer()
-    speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE} if native else {}, OK)
-    try:
+    with _natives(native):
         c = srv.client()
         # big from the start: a ZADD into a small set goes to its handler, and then no
         # native ZADD is tried for the rest of that batch
@@ -414,8 +417,6 @@ def _run_big_zset(native: bool, seed: int):
             layout[key] = (o._lists, o._maxes, o._index, o._len, o._offset, [sys.getsizeof(sub) for sub in o._lists])
         out.append(srv.batch(c, [["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["ZRANGE", "y", "0", "-1", "WITHSCORES"]]))
         return out, layout, srv.ks.dirty
-    finally:
-        speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE}, OK)
 
 
 @pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
@@ -452,17 +453,11 @@ def _run_streams(native: bool, seed: int):
     """Thousands of XADD * (the fields of the node's master entry or others, values of every
     listpack encoding) with XDEL, XTRIM and the node limits changed between them: the replies
     and the stream's whole layout (nodes with their listpack bytes, the ID sublists)."""
-    from pickledbd.daemon import speedups
-    from pickledbd.daemon.engine import call
-    from pickledbd.daemon.engine.command import REGISTRY
     from pickledbd.daemon.inprocess import LocalServer
-    from pickledbd.daemon.keyspace import Database
-    from pickledbd.daemon.protocol.reply import OK
 
     rnd = random.Random(seed)
     srv = LocalServer()
-    speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE} if native else {}, OK)
-    try:
+    with _natives(native):
         c = srv.client()
         out = [srv.batch(c, [["XADD", k, FUTURE + "-0", "f", "v"] for k in ("s", "t")])]
         for _ in range(60):
@@ -493,8 +488,6 @@ def _run_streams(native: bool, seed: int):
                            s.entries, ids._lists, ids._maxes, ids._index, ids._len, s.last_id, s.first_id,
                            s.entries_added, s.max_deleted_id, s.node_max_entries, s.node_max_bytes)
         return out, layout, srv.ks.dirty
-    finally:
-        speedups.configure_native(Database, {n: REGISTRY[n].handler for n in call.NATIVE}, OK)
 
 
 @pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
