@@ -1716,8 +1716,9 @@ static int native_xadd(PyObject *c, PyObject *args, PyObject *s, PyObject **repl
     if (!(v = PyLong_FromLongLong(live + 1)) || cset(node, s_live, v) < 0) { Py_XDECREF(v); goto error; }
     Py_DECREF(v);
     if (cset(node, s_last, id) < 0 || PyDict_SetItem(entries, id, fields) < 0) goto error;
-    Py_INCREF(id);
-    if (PyList_Append(tail, id) < 0 || PyList_SetItem(maxes, PyList_GET_SIZE(maxes) - 1, id) < 0) goto error;
+    if (PyList_Append(tail, id) < 0) goto error;
+    Py_INCREF(id);                  /* (the reference PyList_SetItem takes over) */
+    if (PyList_SetItem(maxes, PyList_GET_SIZE(maxes) - 1, id) < 0) goto error;
     if (!(v = PyLong_FromLongLong(len + 1)) || cset(ids, s__len, v) < 0) { Py_XDECREF(v); goto error; }
     Py_DECREF(v);
     if (PyList_GET_SIZE(index) && PyList_SetSlice(index, 0, PyList_GET_SIZE(index), NULL) < 0) goto error;
