@@ -480,6 +480,9 @@ def _run_streams(native: bool, seed: int):
             n = len(s.ids)
             # by position: builds the index that appends clear (a stale one answers wrongly)
             out.append([s.ids[i] for i in (n // 3, n // 2, n - 2)])
+            # the node limits the stream holds (COPY and MEMORY USAGE read them): the config's
+            # as of its last XADD, native or not
+            out.append([(v.node_max_entries, v.node_max_bytes) for v in map(srv.ks.dbs[0].data.get, "st")])
         layout = {}
         for key in ("s", "t"):
             s = srv.ks.dbs[0].data[key]

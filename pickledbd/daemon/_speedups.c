@@ -1595,36 +1595,6 @@ static int attr_ll(PyObject *o, PyObject *name, long long *out) {
     return r;
 }
 
-/* node_limits: the config's stream-node-max-entries / -bytes (an exact int each), or 0 */
-static int stream_limits(PyObject *c, long long *entries, long long *bytes, PyObject **pe, PyObject **pb) {
-    PyObject *config = cattr(c, s_config), *values = config == NULL ? NULL : cattr(config, s_values);
-    Py_XDECREF(config);
-    if (values == NULL) return -1;
-    int r = 0;
-    if (PyDict_CheckExact(values)) {
-        PyObject *e = PyDict_GetItemString(values, "stream-node-max-entries");     /* borrowed */
-        PyObject *b = PyDict_GetItemString(values, "stream-node-max-bytes");
-        PyObject *de = NULL, *db = NULL;
-        if (e == NULL) e = de = PyLong_FromLong(100);
-        if (b == NULL) b = db = PyLong_FromLong(4096);
-        if (e == NULL || b == NULL) r = -1;
-        else if (PyLong_CheckExact(e) && PyLong_CheckExact(b)) {
-            int o1, o2;
-            *entries = PyLong_AsLongLongAndOverflow(e, &o1);
-            *bytes = PyLong_AsLongLongAndOverflow(b, &o2);
-            if (PyErr_Occurred()) r = -1;
-            else if (!o1 && !o2) {
-                Py_INCREF(e); Py_INCREF(b);
-                *pe = e; *pb = b;
-                r = 1;
-            }
-        }
-        Py_XDECREF(de); Py_XDECREF(db);
-    }
-    Py_DECREF(values);
-    return r;
-}
-
 /* XADD key * field value [...] (commands/streams.py xadd, its plain form) into an existing
  * stream: the ID from the clock (or the last ID + 1), the entry into the last node (its
  * listpack bytes as Stream.append counts them) and the last sublist of the IDs. Everything
@@ -1649,7 +1619,9 @@ static int native_xadd(PyObject *c, PyObject *args, PyObject *s, PyObject **repl
     PyObject *id = NULL, *fields = NULL, *sid = NULL;
     long long max_entries = 0, max_bytes = 0, live, deleted, size, load, len;
     unsigned long long lhi, llo, khi, klo, hi, lo;
-    if ((r = stream_limits(c, &max_entries, &max_bytes, &pe, &pb)) <= 0) { rc = r; goto done; }
+    /* node_limits(c): the handler sets them on the stream first (CONFIG SET applies at once) */
+    if ((r = config_ll(c, "stream-node-max-entries", &max_entries)) <= 0
+        || (r = config_ll(c, "stream-node-max-bytes", &max_bytes)) <= 0) { rc = r; goto done; }
     if (!(nodes = cattr(s, s_nodes)) || !(entries = cattr(s, s_entries)) || !(ids = cattr(s, s_ids))
         || !(last = cattr(s, s_last_id)))
         goto done;
@@ -1708,7 +1680,9 @@ static int native_xadd(PyObject *c, PyObject *args, PyObject *s, PyObject **repl
         Py_INCREF(f);
         PyTuple_SET_ITEM(fields, i, f);
     }
-    if (cset(s, s_node_max_entries, pe) < 0 || cset(s, s_node_max_bytes, pb) < 0) goto error;
+    if (!(pe = PyLong_FromLongLong(max_entries)) || !(pb = PyLong_FromLongLong(max_bytes))
+        || cset(s, s_node_max_entries, pe) < 0 || cset(s, s_node_max_bytes, pb) < 0)
+        goto error;
     *changed = 1;           /* from here on the stream is being changed */
     PyObject *v;
     if (!(v = PyLong_FromLongLong(size + add)) || cset(node, s_size, v) < 0) { Py_XDECREF(v); goto error; }

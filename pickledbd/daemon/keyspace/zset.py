@@ -45,7 +45,7 @@ LISTPACK_VALUE = 64         # zset is "listpack" encoded (ZSCAN replies all of i
 ORDER_LOAD = 200
 
 
-def _order(items=()) -> SortedList:
+def _order(items) -> SortedList:
     o = SortedList()
     o._reset(ORDER_LOAD)
     o.update(items)
