@@ -204,7 +204,7 @@ class Server:
         now = time.time()
         self.net.clock = now
         ks = self.ks
-        if ks.expiry_heap:
+        if ks.expiry_heap and ks.active_expire:
             ks.active_expire_cycle(on_each=self.engine.propagation.flush)
             if ks.ready_keys:
                 ks.ready_keys.clear()

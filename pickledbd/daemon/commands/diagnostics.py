@@ -51,12 +51,19 @@ def debug(c, args):
             "    unit tests to simulate Redis errors.",
             "LOG <message>",
             "    Write <message> to the server log.",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background when they are not",
+            "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+            "    default.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
             "HELP",
             "    Prints this help."])
     if sub == "sleep" and len(args) == 3:
         time.sleep(max(0.0, _strtod(args[2])))     # the whole server stops: that is the point
+        return OK
+    if sub == "set-active-expire" and len(args) == 3:
+        c.ks.active_expire = _atoi(args[2]) != 0
         return OK
     if sub == "log" and len(args) == 3:
         logging.getLogger("pickledbd").warning("DEBUG LOG: %s", args[2])
@@ -65,6 +72,12 @@ def debug(c, args):
         raise RedisError(args[2])
     raise RedisError("ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
                      % args[1])
+
+
+def _atoi(s: str) -> int:
+    """atoi's leading integer ("abc" is 0), as DEBUG SET-ACTIVE-EXPIRE reads its argument."""
+    m = re.match(r"\s*[-+]?\d+", s)
+    return int(m.group(0)) if m else 0
 
 
 def _strtod(s: str) -> float:

@@ -347,6 +347,7 @@ class Keyspace:
         self.ready_keys: list = []     # keys that got a push while clients wait on them
         self.expired_keys = 0
         self.expiry_heap: list = []    # (when_ms, db, key); stale entries are skipped when popped
+        self.active_expire = True      # DEBUG SET-ACTIVE-EXPIRE 0 leaves expiry to key accesses
         self.scans = ScanState()       # SCAN cursors, random-pick snapshots
         self.key_indexes = self.scans.indexes   # db index -> SCAN's key index, kept in step
         self.key_touched = key_touched          # by this hook (scan.py) while it exists
