@@ -88,6 +88,9 @@ def requests(name: str, n: int) -> list[bytes]:
         "publish": cmd(b"PUBLISH", b"bench:channel", b"xxx"),   # no subscriber, as bench.py --full
         "xadd": cmd(b"XADD", b"bench:stream", b"*", b"f", b"v"),
     }
+    if name == "xadd_id":           # explicit IDs, 300 a millisecond: the handler's path
+        return [cmd(b"XADD", b"bench:ids", b"%d-%d" % (1764547200000 + k // 300, k % 300), b"f", b"v")
+                for k in range(n)]
     if name == "zadd":
         return [cmd(b"ZADD", b"myzset", b"0", b"element:%012d" % random.randrange(10 ** 6)) for _ in range(n)]
     if name == "zadd_rescore":      # redis-benchmark -r 100000 once the set is full: a member's new score

@@ -563,22 +563,23 @@ def test_streams_restore_both_ways_with_groups_pels_and_tombstones(pair):
 def _stream_v1(s) -> bytes:
     """STREAM_LISTPACKS (15, Redis 5/6): no first ID, max deleted ID, entries added or
     entries read."""
+    from pickledbd.daemon.keyspace.stream import id_bytes, id_parts
     from pickledbd.daemon.persistence import rdb
     nodes = [(s.ids[0], list(s.items()))]
-    out = [rdb._len(1), rdb._str(rdb._stream_id(nodes[0][0])), rdb._str(rdb._stream_node(*nodes[0]))]
-    out += [rdb._len(len(s)), rdb._len(s.last_id >> 64), rdb._len(s.last_id & ((1 << 64) - 1))]
+    out = [rdb._len(1), rdb._str(id_bytes(nodes[0][0])), rdb._str(rdb._stream_node(*nodes[0]))]
+    out += [rdb._len(len(s)), *map(rdb._len, id_parts(s.last_id))]
     out.append(rdb._len(len(s.groups)))
     for name in s.group_names():
         g = s.groups[name]
-        out += [rdb._str(name.encode()), rdb._len(g.last_id >> 64), rdb._len(g.last_id & ((1 << 64) - 1)),
+        out += [rdb._str(name.encode()), *map(rdb._len, id_parts(g.last_id)),
                 rdb._len(len(g.pel))]
         for i, nack in g.pel.items():
-            out += [rdb._stream_id(i), rdb._MS(nack.delivery_time), rdb._len(nack.delivery_count)]
+            out += [id_bytes(i), rdb._MS(nack.delivery_time), rdb._len(nack.delivery_count)]
         out.append(rdb._len(len(g.consumers)))
         for cname in sorted(g.consumers):
             cons = g.consumers[cname]
             out += [rdb._str(cname.encode()), rdb._MS(cons.seen_time), rdb._len(len(cons.pel))]
-            out += [rdb._stream_id(i) for i in cons.pel]
+            out += [id_bytes(i) for i in cons.pel]
     return payload(15, b"".join(out))
 
 

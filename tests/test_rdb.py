@@ -531,7 +531,7 @@ def test_streams_in_an_rdb_file_load_into_redis(tmp_path):
     redis-server loads entries, groups, PELs and consumers (what a full resync sends)."""
     from diff_dump import sample_stream
 
-    from pickledbd.daemon.keyspace.stream import Stream
+    from pickledbd.daemon.keyspace.stream import Stream, id_str
     check = _need("redis-check-rdb")
     s = sample_stream()
     path = tmp_path / "streams.rdb"
@@ -546,7 +546,7 @@ def test_streams_in_an_rdb_file_load_into_redis(tmp_path):
         info = dict(zip(full[0::2], full[1::2]))
         assert info[b"entries-added"] == s.entries_added
         assert info[b"max-deleted-entry-id"] == b"1001-3"
-        assert [e[0] for e in info[b"entries"]] == [b"%d-%d" % (i >> 64, i & (2**64 - 1)) for i in s.ids]
+        assert [e[0] for e in info[b"entries"]] == [id_str(i).encode() for i in s.ids]
         groups = {dict(zip(g[0::2], g[1::2]))[b"name"]: dict(zip(g[0::2], g[1::2])) for g in info[b"groups"]}
         assert groups[b"g1"][b"pel-count"] == 3 and groups[b"g1"][b"entries-read"] == 4
         assert groups[b"g2"][b"entries-read"] is None

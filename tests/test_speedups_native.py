@@ -527,6 +527,33 @@ def test_native_xadd_takes_its_id_from_the_clock():
     assert parsed[0][1] == 0 and all(b[1] == (a[1] + 1 if a[0] == b[0] else 0) for a, b in zip(parsed, parsed[1:]))
 
 
+
+@pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
+@pytest.mark.parametrize("last, expected, native", [
+    ("99999999999999-18446744073709551615", "100000000000000-0", True),    # seq overflow carries into ms
+    ("9223372036854775807-18446744073709551615", "9223372036854775808-0", True),  # the last ms below 2**63
+    ("9223372036854775808-0", "9223372036854775808-1", False),                   # from 2**63: the handler's
+    ("18446744073709551615-7", "18446744073709551615-8", False),
+    ("18446744073709551615-18446744073709551615", "exhausted", False)])
+def test_native_xadd_ids_at_the_limits(last, expected, native):
+    """Behind a last ID ahead of the clock, ``*`` is the last ID + 1 on both paths; the native
+    XADD's 128-bit arithmetic takes a last ms below 2**63 and leaves the rest to the handler."""
+    from pickledbd.daemon.inprocess import LocalServer
+
+    srv = LocalServer()
+    c = srv.client()
+    srv.batch(c, [["XADD", "s", last, "f", "v"]])
+    before = _speedups.native_stats()["xadd"]
+    reply = srv.batch(c, [["XADD", "s", "*", "f", "v"]])
+    after = _speedups.native_stats()["xadd"]
+    if expected == "exhausted":
+        assert reply == b"-ERR The stream has exhausted the last possible ID, unable to add more items\r\n"
+    else:
+        assert reply == b"$%d\r\n%s\r\n" % (len(expected), expected.encode())
+        assert srv.batch(c, [["XRANGE", "s", "-", "+"]]).count(expected.encode()) == 1
+    assert (after[0] - before[0], after[1] - before[1]) == ((1, 0) if native else (0, 1))
+
+
 if __name__ == "__main__":           # one corpus run on this process's path (see run_corpus)
     sys.path.insert(0, str(TESTS))
     from pickledbd.daemon import speedups

@@ -345,12 +345,12 @@ def test_storage_library_sees_plain_stream(tmp_path):
     """The library reads a saved stream as a documented plain value (StreamDict) and writes
     it back unchanged (docs/storage-contract.md)."""
     sys.path.insert(0, os.path.dirname(HERE))
-    from pickledbd.daemon.keyspace.stream import Stream
+    from pickledbd.daemon.keyspace.stream import Stream, make_id
     from pickledbd.storage import StreamDict, open_storage
     from pickledbd.storage.state import State
     s = Stream()
-    s.append(1 << 64 | 1, ("f", "v"))
-    s.append(2 << 64, ("\udcff", "x"))
+    s.append(make_id(1, 1), ("f", "v"))
+    s.append(make_id(2, 0), ("\udcff", "x"))
     for name in ("a.json", "a.sqlite3"):
         st = open_storage(tmp_path / name)
         st.save(State(dbs={0: {"s": s}}))
@@ -476,3 +476,34 @@ def test_argument_errors_before_the_type_check_where_redis_has_them(redis_server
     theirs, ours = both(redis_server, pickledbd_server, run)
     assert ours == theirs
     assert theirs[0] == ("-", b"ERR COUNT must be > 0")
+
+
+def test_stream_ids_do_not_share_hashes():
+    """IDs key the entries and PEL dicts. CPython hashes an int modulo 2**61 - 1; with IDs
+    encoded as ms << 64 | seq, ``ms-seq`` and ``ms+1-(seq-8)`` hashed alike: IDs of consecutive
+    milliseconds collided by themselves, and a client choosing IDs made every lookup walk one
+    chain. Neither family shares a hash now."""
+    from pickledbd.daemon.keyspace.stream import id_parts, make_id
+    t = 1_764_547_200_000
+    natural = [make_id(t + ms, seq) for ms in range(200) for seq in range(300)]   # 300 IDs a ms
+    hostile = [make_id(t + k, (1 << 40) - 8 * k) for k in range(20000)]
+    for ids in (natural, hostile):
+        assert len({hash(i) for i in ids}) == len(ids)
+        assert ids == sorted(ids) and [make_id(*id_parts(i)) for i in ids] == ids
+
+
+def test_chosen_colliding_ids_keep_their_order_and_replies(pickledbd_server):
+    """The hostile family above, added by a client: every entry is there, in order, and found
+    by ID (XRANGE of one, XDEL)."""
+    c = pickledbd_server.client(decode_responses=True)
+    c.delete("hd")
+    t = 1_764_547_200_000
+    ids = ["%d-%d" % (t + k, (1 << 40) - 8 * k) for k in range(3000)]
+    p = c.pipeline(transaction=False)
+    for i in ids:
+        p.xadd("hd", {"f": "v"}, id=i)
+    assert p.execute() == ids
+    assert [e[0] for e in c.xrange("hd")] == ids
+    assert c.xrange("hd", ids[1500], ids[1500]) == [(ids[1500], {"f": "v"})]
+    assert c.xdel("hd", *ids[::2]) == 1500 and c.xlen("hd") == 1500
+    c.delete("hd")

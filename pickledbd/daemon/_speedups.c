@@ -642,6 +642,7 @@ static PyObject *Pool_type, *random_fn;         /* keyspace/scan.py Pool, random
 static PyObject *ZSet_type, *unkey_fn;          /* keyspace/zset.py ZSet, unkey */
 static PyObject *SmallHash_type;                /* keyspace/smallhash.py SmallHash */
 static PyObject *Stream_type, *StreamNode_type; /* keyspace/stream.py Stream, Node */
+static unsigned long long stream_id_extra;      /* its ID_BASE - 2**64 (0: not configured) */
 static PyObject *deque_type;                    /* collections.deque: a list's value */
 static PyObject *native_handler[NATIVE_N];      /* the Python handler each one stands for */
 static unsigned long long native_runs[NATIVE_N], native_fallbacks[NATIVE_N];
@@ -1562,14 +1563,41 @@ static int u128(PyObject *v, unsigned long long *hi, unsigned long long *lo) {
     return 1;
 }
 
-static PyObject *u128_new(unsigned long long hi, unsigned long long lo) {
-    PyObject *l = PyLong_FromUnsignedLongLong(lo);
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 id128;
+#define ID_BASE ((((id128)1) << 64) + stream_id_extra)
+#define MS_LIMIT (1ULL << 63)   /* below it, ms * ID_BASE + seq fits 128 bits (extra < 2**60) */
+
+/* a stream ID (keyspace/stream.py make_id: ms * ID_BASE + seq) as (ms, seq), for ms below
+ * MS_LIMIT: 1, 0 (anything else), -1 */
+static int id_split(PyObject *v, unsigned long long *ms, unsigned long long *seq) {
+    unsigned long long hi, lo;
+    int r = stream_id_extra ? u128(v, &hi, &lo) : 0;
+    if (r <= 0) return r;
+    id128 x = ((id128)hi << 64) | lo;
+    id128 m = x / ID_BASE;
+    if (m >= MS_LIMIT) return 0;
+    *ms = (unsigned long long)m;
+    *seq = (unsigned long long)(x - m * ID_BASE);
+    return 1;
+}
+
+/* make_id(ms, seq) for ms up to MS_LIMIT */
+static PyObject *id_new(unsigned long long ms, unsigned long long seq) {
+    id128 x = (id128)ms * ID_BASE + seq;
+    PyObject *l = PyLong_FromUnsignedLongLong((unsigned long long)x);
+    unsigned long long hi = (unsigned long long)(x >> 64);
     if (hi == 0 || l == NULL) return l;
     PyObject *h = PyLong_FromUnsignedLongLong(hi), *sh = PyLong_FromLong(64), *hs = NULL, *r = NULL;
     if (h && sh && (hs = PyNumber_Lshift(h, sh))) r = PyNumber_Or(hs, l);
     Py_XDECREF(h); Py_XDECREF(sh); Py_XDECREF(hs); Py_DECREF(l);
     return r;
 }
+#else
+/* no 128-bit arithmetic: the native XADD leaves every ID to the handler */
+static int id_split(PyObject *v, unsigned long long *ms, unsigned long long *seq) { return 0; }
+static PyObject *id_new(unsigned long long ms, unsigned long long seq) { Py_RETURN_NONE; }
+#endif
 
 /* commands/streams.py now_ms: int(time.time() * 1000), with time.time's own rounding */
 static unsigned long long stream_now_ms(void) {
@@ -1632,8 +1660,8 @@ static int native_xadd(PyObject *c, PyObject *args, PyObject *s, PyObject **repl
     node = PyList_GET_ITEM(nodes, PyList_GET_SIZE(nodes) - 1);
     Py_INCREF(node);
     if (Py_TYPE(node) != (PyTypeObject *)StreamNode_type) goto done;
-    if ((r = u128(last, &lhi, &llo)) <= 0) { rc = r; goto done; }
-    if (lhi == ULLONG_MAX && llo == ULLONG_MAX) goto done;          /* exhausted: the handler's error */
+    /* (an ms from MS_LIMIT up, exhausted IDs among them, is the handler's) */
+    if ((r = id_split(last, &lhi, &llo)) <= 0) { rc = r; goto done; }
     unsigned long long ms = stream_now_ms();
     if (ms > lhi) { hi = ms; lo = 0; }
     else if (llo == ULLONG_MAX) { hi = lhi + 1; lo = 0; }        /* seq overflow carries into ms */
@@ -1642,7 +1670,7 @@ static int native_xadd(PyObject *c, PyObject *args, PyObject *s, PyObject **repl
     if ((r = attr_ll(node, s_live, &live)) <= 0 || (r = attr_ll(node, s_deleted, &deleted)) <= 0
         || (r = attr_ll(node, s_size, &size)) <= 0) { rc = r; goto done; }
     if (!(nkey = cattr(node, s_key)) || !(names = cattr(node, s_fields))) { rc = -1; goto done; }
-    if ((r = u128(nkey, &khi, &klo)) <= 0 || !PyTuple_CheckExact(names)) { rc = r < 0 ? -1 : NATIVE_FALLBACK; goto done; }
+    if ((r = id_split(nkey, &khi, &klo)) <= 0 || !PyTuple_CheckExact(names)) { rc = r < 0 ? -1 : NATIVE_FALLBACK; goto done; }
     long long cap = max_bytes <= 0 || max_bytes > (1LL << 30) ? (1LL << 30) : max_bytes;
     long long bytes = size + (live <= 127 ? 2 : lp_int(live)) + (deleted <= 127 ? 2 : lp_int(deleted));
     if (bytes + total >= cap || (max_entries && live + deleted >= max_entries)) goto done;   /* a new node */
@@ -1674,7 +1702,7 @@ static int native_xadd(PyObject *c, PyObject *args, PyObject *s, PyObject **repl
     PyObject *tail = PyList_GET_ITEM(lists, PyList_GET_SIZE(lists) - 1);
     if (!PyList_CheckExact(tail) || load < 0 || load > (1LL << 40) || PyList_GET_SIZE(tail) >= (load << 1)) goto done;
     /* decided: the handler's effects, in its order */
-    if (!(id = u128_new(hi, lo)) || !(fields = PyTuple_New(nf))) goto error;
+    if (!(id = id_new(hi, lo)) || !(fields = PyTuple_New(nf))) goto error;
     for (Py_ssize_t i = 0; i < nf; i++) {
         PyObject *f = PyList_GET_ITEM(args, 3 + i);
         Py_INCREF(f);
@@ -1846,10 +1874,20 @@ static PyObject *configure_zsets(PyObject *module, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* configure_streams(Stream, Node): what the native XADD appends to */
+/* configure_streams(Stream, Node, ID_BASE): what the native XADD appends to, and how IDs
+ * are made (ID_BASE - 2**64 in [1, 2**60)) */
 static PyObject *configure_streams(PyObject *module, PyObject *args) {
-    PyObject *stream, *node;
-    if (!PyArg_ParseTuple(args, "O!O!:configure_streams", &PyType_Type, &stream, &PyType_Type, &node)) return NULL;
+    PyObject *stream, *node, *base;
+    unsigned long long hi, lo;
+    if (!PyArg_ParseTuple(args, "O!O!O!:configure_streams", &PyType_Type, &stream, &PyType_Type, &node,
+                          &PyLong_Type, &base)) return NULL;
+    int r = u128(base, &hi, &lo);
+    if (r < 0) return NULL;
+    if (r == 0 || hi != 1 || lo == 0 || lo >= (1ULL << 60)) {
+        PyErr_SetString(PyExc_ValueError, "ID_BASE must be 2**64 + [1, 2**60)");
+        return NULL;
+    }
+    stream_id_extra = lo;
     Py_INCREF(stream);
     Py_XSETREF(Stream_type, stream);
     Py_INCREF(node);
@@ -2731,7 +2769,7 @@ static PyMethodDef methods[] = {
     {"configure_zsets", configure_zsets, METH_VARARGS,
      "configure_zsets(ZSet, unkey[, SmallHash[, SortedList]]): the types the native ZPOPMIN/ZPOPMAX, HSET and ZADD use"},
     {"configure_streams", configure_streams, METH_VARARGS,
-     "configure_streams(Stream, Node): the types the native XADD uses"},
+     "configure_streams(Stream, Node, ID_BASE): the types the native XADD uses, its ID encoding"},
     {"native_stats", native_stats, METH_NOARGS,
      "native_stats() -> {name: (native runs, fallbacks to the handler)}"},
     {"split_canonical", (PyCFunction)(void (*)(void))split_canonical, METH_FASTCALL,

@@ -29,4 +29,4 @@ if COMPILED:
     data_received = _speedups.data_received   # data_received(conn, data): net/connection.py
     configure_pools = _speedups.configure_pools     # (Pool, random.random): the native SPOP
     configure_zsets = _speedups.configure_zsets     # (ZSet, unkey, SmallHash, SortedList): ZPOPMIN/ZPOPMAX, HSET, ZADD
-    configure_streams = _speedups.configure_streams     # (Stream, Node): XADD
+    configure_streams = _speedups.configure_streams     # (Stream, Node, ID_BASE): XADD

@@ -11,13 +11,13 @@ from ..engine.blocking import BlockOn
 from ..engine.command import command
 from ..errors import SYNTAX, RedisError, cstr, formatted
 from ..keyspace import MISSING, WRONGTYPE, events
-from ..keyspace.stream import INVALID_READ, MAX_ID, SEQ_MASK, Stream, byte_order, id_str
+from ..keyspace.stream import (INVALID_READ, MAX_ID, U64, Stream, byte_order, id_decr, id_incr, id_parts, id_str,
+                               make_id)
 from ..protocol.reply import NULL_ARRAY
 from .util import parse_int
 
 STREAM = events.STREAM
 TYPES = (Stream,)
-U64 = (1 << 64) - 1
 INVALID_ID = RedisError("ERR Invalid stream ID specified as stream command argument")
 NO_SUCH_KEY = RedisError("ERR no such key")
 XREAD_BLOCKED_DEFAULT_COUNT = 1000
@@ -60,13 +60,13 @@ def parse_id(s: str, missing_seq: int = 0, strict: bool = False, xadd: bool = Fa
     if ms is None:
         raise INVALID_ID
     if not dot:
-        return ms << 64 | missing_seq, True
+        return make_id(ms, missing_seq), True
     if xadd and seq_s == "*":
-        return ms << 64, False
+        return make_id(ms, 0), False
     seq = _string2ull(seq_s)
     if seq is None:
         raise INVALID_ID
-    return ms << 64 | seq, True
+    return make_id(ms, seq), True
 
 
 def strict_id(s: str, missing_seq: int = 0) -> int:
@@ -85,12 +85,12 @@ def range_bounds(start_arg: str, end_arg: str):
     if ex:
         if start == MAX_ID:
             raise RedisError("ERR invalid start ID for the interval")
-        start += 1
+        start = id_incr(start)
     end, ex = interval_id(end_arg, U64)
     if ex:
         if end == 0:
             raise RedisError("ERR invalid end ID for the interval")
-        end -= 1
+        end = id_decr(end)
     return start, end
 
 
@@ -253,18 +253,17 @@ def xadd(c, args):
         raise RedisError("ERR The stream has exhausted the last possible ID, unable to add more items")
     if not t.id_given:
         ms = now_ms()
-        lms = last >> 64
-        if ms > lms:
-            new = ms << 64
+        if ms > id_parts(last)[0]:
+            new = make_id(ms, 0)
         else:
-            new = last + 1          # seq overflow carries into ms, as streamIncrID
+            new = id_incr(last)     # seq overflow carries into ms, as streamIncrID
     elif not t.seq_given:
-        ms = t.id >> 64
-        lms = last >> 64
+        ms = id_parts(t.id)[0]
+        lms, lseq = id_parts(last)
         if ms == lms:
-            if last & SEQ_MASK == SEQ_MASK:
+            if lseq == U64:
                 raise RedisError("ERR The ID specified in XADD is equal or smaller than the target stream top item")
-            new = last + 1
+            new = id_incr(last)
         elif ms > lms:
             new = t.id
         else:
@@ -518,7 +517,7 @@ def xread(c, args):
         if gt == MAX_ID:
             entries = b"*0\r\n"
         else:
-            entries = s.range_bytes(gt + 1, MAX_ID, r.count)
+            entries = s.range_bytes(id_incr(gt), MAX_ID, r.count)
         out.append([keys[k], entries])
         if rerun:
             break

@@ -19,6 +19,7 @@ from ..keyspace.stream import (
     Group,
     Nack,
     Stream,
+    id_incr,
     id_str,
 )
 from ..protocol.reply import NULL_ARRAY, Status
@@ -34,6 +35,7 @@ from .streams import (
     parse_id,
     parse_ll,
     parse_read,
+    range_bounds,
     strict_id,
 )
 
@@ -336,7 +338,7 @@ def xreadgroup(c, args):
             if r.noack:
                 c.also_propagate(["XGROUP", "CREATECONSUMER", key, r.group, r.consumer])
         cons.seen_time = now_ms()
-        start = gt + 1 if gt != MAX_ID else 0
+        start = id_incr(gt) if gt != MAX_ID else 0
         if hist:
             entries = history(s, cons, start, r.count)
         else:
@@ -394,16 +396,7 @@ def xpending(c, args):
                 raise SYNTAX
             si += 2
         count = max(parse_ll(args[si + 2]), 0)
-        start, ex = interval_id(args[si], 0)
-        if ex:
-            if start == MAX_ID:
-                raise RedisError("ERR invalid start ID for the interval")
-            start += 1
-        end, ex = interval_id(args[si + 1], (1 << 64) - 1)
-        if ex:
-            if end == 0:
-                raise RedisError("ERR invalid end ID for the interval")
-            end -= 1
+        start, end = range_bounds(args[si], args[si + 1])
         if si + 3 < n:
             consumer = args[si + 3]
     s = get_stream(c, args[1])
@@ -559,7 +552,7 @@ def xautoclaim(c, args):
     if ex:
         if start == MAX_ID:
             raise RedisError("ERR invalid start ID for the interval")
-        start += 1
+        start = id_incr(start)
     count = 100
     justid = False
     n = len(args)

@@ -27,7 +27,7 @@ from ..errors import MISCONF, NOAUTH, NOT_ALLOWED_IN_MULTI, OOM, RedisError, ari
 from ..keyspace.database import Database
 from ..keyspace.scan import Pool
 from ..keyspace.smallhash import SmallHash
-from ..keyspace.stream import Node, Stream
+from ..keyspace.stream import ID_BASE, Node, Stream
 from ..keyspace.zset import ZSet, unkey
 from ..protocol.reply import OK
 from .blocking import BlockOn
@@ -56,7 +56,7 @@ if speedups.COMPILED:
     speedups.configure(RedisError, BlockOn, arity_error, OUT_CHUNK)
     speedups.configure_pools(Pool, random.random)       # SPOP picks as Pool.pick does
     speedups.configure_zsets(ZSet, unkey, SmallHash, SortedList)   # ZADD inserts as SortedList.add
-    speedups.configure_streams(Stream, Node)            # XADD appends as Stream.append
+    speedups.configure_streams(Stream, Node, ID_BASE)   # XADD appends as Stream.append
 
 
 class Engine:

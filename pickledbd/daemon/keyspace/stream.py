@@ -1,6 +1,10 @@
 """The stream value (Redis's t_stream.c data model): entries by ID, consumer groups, PELs.
 
-An ID ``ms-seq`` is one int, ``ms << 64 | seq``: ordering, bisecting and hashing are the int's.
+An ID ``ms-seq`` is one int, ``ms * ID_BASE + seq`` (``make_id``): ordering and bisecting are
+the int's. ``ID_BASE`` is above every seq (2**64) by a random amount, because CPython hashes an
+int modulo 2**61 - 1, where 2**64 is 8: with ``ms << 64 | seq``, ``ms-seq`` and ``ms+1-(seq-8)``
+hashed alike, so IDs of consecutive milliseconds collided in the dicts (entries, PELs) by
+themselves, and a client adding chosen IDs could make every lookup walk one chain (a HashDoS).
 Entries live in a dict ID -> tuple of field/value strings (``f1, v1, f2, v2, ...``) plus a
 ``SortedList`` of the live IDs, so XADD is O(log n) and XRANGE of k entries O(log n + k),
 XDEL O(log n), flat from 1k to 1M entries (no tombstones to skip).
@@ -20,34 +24,59 @@ JSON form (docs/storage-contract.md).
 """
 from __future__ import annotations
 
+import secrets
 from bisect import bisect_left, bisect_right
 from itertools import islice
 
 from sortedcontainers import SortedDict, SortedList
 
-SEQ_BITS = 64
-SEQ_MASK = (1 << 64) - 1
-MAX_ID = (1 << 128) - 1
+U64 = (1 << 64) - 1        # the largest ms and the largest seq
+# a seq never reaches ID_BASE, so the encoding keeps the (ms, seq) order; the random part
+# (secret, per process, below 2**60 so that the C path's 128-bit arithmetic holds realistic
+# IDs) makes which IDs share a hash unpredictable
+ID_BASE = (1 << 64) + 1 + secrets.randbelow(1 << 60)
+MAX_ID = U64 * ID_BASE + U64
 INVALID_READ = -1          # SCG_INVALID_ENTRIES_READ
 
 
 def make_id(ms: int, seq: int) -> int:
-    return ms << 64 | seq
+    return ms * ID_BASE + seq
+
+
+def id_parts(i: int) -> tuple:
+    """(ms, seq)."""
+    return divmod(i, ID_BASE)
 
 
 def id_str(i: int) -> str:
-    return "%d-%d" % (i >> 64, i & SEQ_MASK)
+    return "%d-%d" % divmod(i, ID_BASE)
 
 
 def parse_id_str(s: str) -> int:
     """``ms-seq`` as written by ``id_str`` (stored data, not user input)."""
     ms, _, seq = s.partition("-")
-    return int(ms) << 64 | int(seq)
+    return int(ms) * ID_BASE + int(seq)
+
+
+def id_incr(i: int) -> int:
+    """The next ID (streamIncrID: a full seq carries into ms); not for MAX_ID."""
+    return i + 1 if i % ID_BASE != U64 else (i // ID_BASE + 1) * ID_BASE
+
+
+def id_decr(i: int) -> int:
+    """The previous ID (streamDecrID: seq 0 borrows from ms); not for 0-0."""
+    return i - 1 if i % ID_BASE else i - ID_BASE + U64
+
+
+def id_bytes(i: int) -> bytes:
+    """streamEncodeID: ms then seq, 8 bytes each, big-endian (memcmp order is ID order)."""
+    ms, seq = divmod(i, ID_BASE)
+    return ms.to_bytes(8, "big") + seq.to_bytes(8, "big")
 
 
 def encode_entry(i: int, fields) -> bytes:
     """One [id, [field, value, ...]] reply element."""
-    sid = "%d-%d" % (i >> 64, i & SEQ_MASK)
+    sid = "%d-%d" % divmod(i, ID_BASE)
     if len(fields) == 2:
         f, v = fields
         if f.isascii() and v.isascii():       # the common case, formatted in one go
@@ -249,8 +278,9 @@ class Stream:
             self.nodes.append(node)
             self.node_keys.append(i)
         n = len(fields) // 2
-        dms = (i >> 64) - (node.key >> 64)
-        dseq = (i & SEQ_MASK) - (node.key & SEQ_MASK)
+        ms, seq = divmod(i, ID_BASE)
+        kms, kseq = divmod(node.key, ID_BASE)
+        dms, dseq = ms - kms, seq - kseq
         size = (6 if 0 <= dms <= 127 and 0 <= dseq <= 127 else 2 + lp_int(dms) + lp_int(dseq))
         if fields[0::2] == node.fields:
             for v in fields[1::2]:
@@ -388,7 +418,7 @@ class Stream:
     def rax_nodes(self) -> int:
         """The radix tree's node count (XINFO STREAM radix-tree-nodes): a compressed trie of
         the nodes' 16-byte big-endian master IDs, as rax builds it."""
-        keys = [k.to_bytes(16, "big") for k in self.node_keys]
+        keys = [id_bytes(k) for k in self.node_keys]
         if not keys:
             return 1
         return _trie_nodes(keys, 0, 16)
@@ -476,4 +506,4 @@ def _trie_nodes(keys: list, depth: int, length: int) -> int:
 
 
 __all__ = ["Stream", "Group", "Consumer", "Nack", "Node", "make_id", "id_str", "parse_id_str",
-           "MAX_ID", "SEQ_MASK", "INVALID_READ", "bisect_left"]
+           "id_parts", "id_bytes", "id_incr", "id_decr", "MAX_ID", "U64", "ID_BASE", "INVALID_READ", "bisect_left"]

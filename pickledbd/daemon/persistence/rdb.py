@@ -41,7 +41,7 @@ from functools import lru_cache
 import orjson
 
 from ..keyspace.smallhash import SmallHash
-from ..keyspace.stream import SEQ_MASK, Stream
+from ..keyspace.stream import Stream, id_bytes, id_parts
 
 RDB_VERSION = 10
 REDIS_VER = "7.0.15"
@@ -190,23 +190,20 @@ def _int64(v: int) -> int:
     return v - (1 << 64) if v >= 1 << 63 else v
 
 
-def _stream_id(i: int) -> bytes:
-    return i.to_bytes(16, "big")          # streamEncodeID: ms then seq, big-endian
-
-
 def _stream_node(master: int, entries: list) -> bytes:
     """One listpack: master entry (count, deleted, fields of the first entry, 0), then each
     entry as flags, ms-diff, seq-diff, [num-fields, fields,] values, lp-count."""
     names = entries[0][1][0::2]
     lp = [_lp_int(len(entries)), _lp_int(0), _lp_int(len(names)), *[_lp_str(_bytes(f)) for f in names],
           _lp_int(0)]
-    mms, mseq = master >> 64, master & SEQ_MASK
+    mms, mseq = id_parts(master)
     for i, fields in entries:
+        ms, seq = id_parts(i)
         n = len(fields) // 2
         same = fields[0::2] == names
         lp.append(_lp_int(2 if same else 0))                     # STREAM_ITEM_FLAG_SAMEFIELDS
-        lp.append(_lp_int(_int64((i >> 64) - mms)))        # uint64 deltas stored as int64
-        lp.append(_lp_int(_int64((i & SEQ_MASK) - mseq)))
+        lp.append(_lp_int(_int64(ms - mms)))        # uint64 deltas stored as int64
+        lp.append(_lp_int(_int64(seq - mseq)))
         if same:
             lp += [_lp_str(_bytes(v)) for v in fields[1::2]]
             lp.append(_lp_int(n + 3))
@@ -233,24 +230,24 @@ def _stream(s) -> bytes:
         current[2].append((i, fields))
     out = [_len(len(chunks))]
     for _, master, entries in chunks:
-        out += (_str(_stream_id(master)), _str(_stream_node(master, entries)))
-    for n in (len(s), s.last_id >> 64, s.last_id & SEQ_MASK, s.first_id >> 64, s.first_id & SEQ_MASK,
-              s.max_deleted_id >> 64, s.max_deleted_id & SEQ_MASK, s.entries_added):
+        out += (_str(id_bytes(master)), _str(_stream_node(master, entries)))
+    for n in (len(s), *id_parts(s.last_id), *id_parts(s.first_id), *id_parts(s.max_deleted_id),
+              s.entries_added):
         out.append(_len(n))
     names = s.group_names()
     out.append(_len(len(names)))
     for name in names:
         g = s.groups[name]
-        out += (_str(_bytes(name)), _len(g.last_id >> 64), _len(g.last_id & SEQ_MASK),
+        out += (_str(_bytes(name)), *map(_len, id_parts(g.last_id)),
                 _len(g.entries_read & _U64), _len(len(g.pel)))
         for i, nack in g.pel.items():
-            out += (_stream_id(i), _MS(int(nack.delivery_time)), _len(nack.delivery_count))
+            out += (id_bytes(i), _MS(int(nack.delivery_time)), _len(nack.delivery_count))
         consumers = sorted(g.consumers, key=lambda c: c.encode("utf-8", "surrogateescape"))
         out.append(_len(len(consumers)))
         for cname in consumers:
             cons = g.consumers[cname]
             out += (_str(_bytes(cname)), _MS(int(cons.seen_time)), _len(len(cons.pel)))
-            out += [_stream_id(i) for i in cons.pel]
+            out += [id_bytes(i) for i in cons.pel]
     return b"".join(out)
 
 

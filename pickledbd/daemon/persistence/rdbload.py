@@ -36,7 +36,7 @@ import struct
 from collections import deque
 
 from ..errors import RedisError
-from ..keyspace.stream import INVALID_READ, Consumer, Group, Nack, Stream
+from ..keyspace.stream import INVALID_READ, Consumer, Group, Nack, Stream, id_parts, make_id
 from ..keyspace.stream import backlen_size as _backlen_size
 from ..keyspace.zset import ZSet
 from .rdb import RDB_VERSION, crc64
@@ -570,7 +570,12 @@ def _signed(v: int) -> int:
 def _stream_id(raw: bytes) -> int:
     if len(raw) != 16:
         raise Corrupt("stream ID size")
-    return int.from_bytes(raw, "big")
+    return make_id(int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big"))
+
+
+def _length_id(r: Reader) -> int:
+    """An ID written as two lengths (ms, then seq; each at most 64 bits)."""
+    return make_id(r.length(), r.length())
 
 
 def _stream_node(master: int, lp: bytes):
@@ -588,7 +593,7 @@ def _stream_node(master: int, lp: bytes):
     if _int(e[p]) != 0:
         raise Corrupt("stream master terminator")
     p += 1
-    mms, mseq = master >> 64, master & _U64
+    mms, mseq = id_parts(master)
     out = []
     for _ in range(count + deleted):
         if p + 3 > len(e):
@@ -616,7 +621,7 @@ def _stream_node(master: int, lp: bytes):
             raise Corrupt("stream lp-count")
         p += 1
         if not flags & 1:                                    # not DELETED
-            i = ((mms + dms) & _U64) << 64 | ((mseq + dseq) & _U64)
+            i = make_id((mms + dms) & _U64, (mseq + dseq) & _U64)
             out.append((i, tuple(map(_s, fields))))
     if p != len(e):
         raise Corrupt("stream listpack trailing entries")
@@ -641,10 +646,10 @@ def load_stream(r: Reader, v2: bool) -> Stream:
             prev = i
             s.append(i, fields)
     length = r.length()
-    last_id = r.length() << 64 | r.length()
+    last_id = _length_id(r)
     if v2:
-        first_id = r.length() << 64 | r.length()
-        max_deleted = r.length() << 64 | r.length()
+        first_id = _length_id(r)
+        max_deleted = _length_id(r)
         entries_added = r.length()
     else:
         first_id = s.ids[0] if s.ids else 0
@@ -657,7 +662,7 @@ def load_stream(r: Reader, v2: bool) -> Stream:
         name = _s(r.string())
         if name in s.groups:
             raise Corrupt("duplicated consumer group name")
-        g_last = r.length() << 64 | r.length()
+        g_last = _length_id(r)
         read = _signed(r.length()) if v2 else INVALID_READ
         g = Group(name, g_last, read)
         if not v2:

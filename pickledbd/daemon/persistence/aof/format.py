@@ -14,7 +14,7 @@ from collections import deque
 import orjson
 
 from ...keyspace.smallhash import SmallHash
-from ...keyspace.stream import SEQ_MASK, Stream, byte_order
+from ...keyspace.stream import ID_BASE, Stream, byte_order
 
 ITEMS_PER_CMD = 64                     # AOF_REWRITE_ITEMS_PER_CMD
 _FLUSH_AT = 1 << 16                    # write the base in ~64 KiB chunks
@@ -67,7 +67,7 @@ def encode_records(records, db: int) -> tuple[bytes, int]:
 
 
 def _id(i: int) -> bytes:
-    return b"%d-%d" % (i >> 64, i & SEQ_MASK)
+    return b"%d-%d" % divmod(i, ID_BASE)
 
 
 def _score(s: float) -> bytes:
