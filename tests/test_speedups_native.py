@@ -554,6 +554,61 @@ def test_native_xadd_ids_at_the_limits(last, expected, native):
     assert (after[0] - before[0], after[1] - before[1]) == ((1, 0) if native else (0, 1))
 
 
+
+@pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
+def test_dict_warming_knows_this_pythons_dict_layout():
+    """A batch's key lookups are warmed where the extension's check finds CPython's private
+    dict layout as it expects (3.11 to 3.13): here it must, or the warming is silently off."""
+    import sysconfig
+    expected = sys.version_info[:2] in ((3, 11), (3, 12), (3, 13)) and not sysconfig.get_config_var("Py_GIL_DISABLED")
+    assert _speedups.set_dict_warming(True) is expected
+
+
+@pytest.mark.skipif(os.environ.get("PICKLEDBD_PURE", "") not in ("", "0"), reason="the pure path has no natives")
+def test_warmed_batches_answer_as_unwarmed_ones():
+    """Warming only loads and prefetches: batches over a keyspace with deleted slots, missing
+    keys, keys with a TTL, big hashes, sets and sorted sets (their members warmed too, deleted
+    ones among them), non-key second arguments and short requests give the same replies and
+    leave the same data with the warming on and off."""
+    from pickledbd.daemon.inprocess import LocalServer
+
+    def run(on):
+        _speedups.set_dict_warming(on)
+        rnd = random.Random(7)
+        srv = LocalServer()
+        c = srv.client()
+        out = []
+        for k in range(0, 30000, 1000):
+            srv.batch(c, [["SET", "k:%d" % i, "v%d" % i] for i in range(k, k + 1000)])
+        srv.batch(c, [["DEL", *("k:%d" % i for i in range(j, j + 100, 3))] for j in range(0, 30000, 100)])
+        srv.batch(c, [["EXPIRE", "k:%d" % i, "1000"] for i in range(1, 30000, 97)])
+        for i in range(0, 3000, 500):          # big collections (past the listpack limits)
+            srv.batch(c, [["HSET", "h", *(x for j in range(i, i + 500) for x in ("f%d" % j, "v"))],
+                          ["SADD", "s", *("m%d" % j for j in range(i, i + 500))],
+                          ["ZADD", "z", *(x for j in range(i, i + 500) for x in (str(j), "m%d" % j))]])
+        srv.batch(c, [["HDEL", "h", *("f%d" % j for j in range(0, 3000, 7))],
+                      ["SREM", "s", *("m%d" % j for j in range(0, 3000, 7))]])
+        for _ in range(400):
+            batch = []
+            for _ in range(16):
+                key = "k:%d" % rnd.randrange(32000)
+                f, m = "f%d" % rnd.randrange(3500), "m%d" % rnd.randrange(3500)
+                batch.append(rnd.choice([["GET", key], ["SET", key, "w"], ["INCR", key], ["PING"],
+                                         ["LPUSH", key, "x"], ["GET"], ["ECHO", key], ["EXISTS", key, key],
+                                         ["HSET", "h", f, "w"], ["HGET", "h", f], ["SADD", "s", m],
+                                         ["SISMEMBER", "s", m], ["ZADD", "z", str(rnd.randrange(99)), m],
+                                         ["ZSCORE", "z", m], ["HSET", key, f, "w"], ["SADD", "h", m]]))
+            out.append(srv.batch(c, batch))
+        out.append(srv.batch(c, [["KEYS", "*"], ["HGETALL", "h"], ["SMEMBERS", "s"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"]]))
+        out.append([(k, repr(v)) for k, v in sorted(srv.ks.dbs[0].data.items()) if k not in ("h", "s", "z")])
+        return out
+
+    try:
+        assert run(True) == run(False)
+    finally:
+        _speedups.set_dict_warming(True)
+
+
 if __name__ == "__main__":           # one corpus run on this process's path (see run_corpus)
     sys.path.insert(0, str(TESTS))
     from pickledbd.daemon import speedups
