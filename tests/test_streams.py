@@ -507,3 +507,37 @@ def test_chosen_colliding_ids_keep_their_order_and_replies(pickledbd_server):
     assert c.xrange("hd", ids[1500], ids[1500]) == [(ids[1500], {"f": "v"})]
     assert c.xdel("hd", *ids[::2]) == 1500 and c.xlen("hd") == 1500
     c.delete("hd")
+
+
+def _id_edges(srv):
+    """IDs at the seq and ms limits, where an exclusive bound or the next ID crosses into the
+    next millisecond (or would pass the last possible ID)."""
+    M = "18446744073709551615"
+    script = [
+        ("XADD", "e", "1-" + M, "f", "a"), ("XADD", "e", "2-0", "f", "b"), ("XADD", "e", "2-5", "f", "c"),
+        ("XADD", "e", "1-*", "f", "x"), ("XADD", "e", "2-*", "f", "d"),
+        ("XRANGE", "e", "(1-" + M, "+"), ("XRANGE", "e", "-", "(2-0"), ("XRANGE", "e", "(0-" + M, "(2-6"),
+        ("XREVRANGE", "e", "(2-6", "(1-" + M), ("XRANGE", "e", "1", "1"), ("XRANGE", "e", "2", "2", "COUNT", "2"),
+        ("XREAD", "STREAMS", "e", "1-" + M), ("XREAD", "COUNT", "1", "STREAMS", "e", "0-0"),
+        ("XGROUP", "CREATE", "e", "g", "0"), ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "e", ">"),
+        ("XPENDING", "e", "g", "(1-" + M, "+", "10"), ("XPENDING", "e", "g", "-", "(2-0", "10"),
+        ("XAUTOCLAIM", "e", "g", "c2", "0", "(1-" + M, "COUNT", "1"),
+        ("XAUTOCLAIM", "e", "g", "c2", "0", "(2-6", "COUNT", "5"),
+        ("XTRIM", "e", "MINID", "2-1"), ("XINFO", "STREAM", "e"),
+        ("XADD", "m", M + "-" + M, "f", "v"), ("XADD", "m", "*", "f", "v"), ("XADD", "m", M + "-*", "f", "v"),
+        ("XRANGE", "m", "(" + M + "-" + str(int(M) - 1), "+"), ("XRANGE", "m", "-", "(" + M + "-" + M),
+        ("XSETID", "m", M + "-" + M), ("XINFO", "STREAM", "m"),
+        ("XADD", "n", "9223372036854775807-" + M, "f", "v"), ("XADD", "n", "*", "f", "w"), ("XRANGE", "n", "-", "+"),
+    ]
+    out = []
+    with raw(srv) as c:
+        for cmd in script:
+            r = c.call(*cmd)
+            out.append(r)
+    return out
+
+
+def test_ids_at_their_limits_match_redis(redis_server, pickledbd_server):
+    r, p = both(redis_server, pickledbd_server, _id_edges)
+    for i, (a, b) in enumerate(zip(r, p)):
+        assert a == b, "step %d: redis %r, pickledbd %r" % (i, a, b)
