@@ -528,6 +528,7 @@ def _id_edges(srv):
         ("XRANGE", "m", "(" + M + "-" + str(int(M) - 1), "+"), ("XRANGE", "m", "-", "(" + M + "-" + M),
         ("XSETID", "m", M + "-" + M), ("XINFO", "STREAM", "m"),
         ("XADD", "n", "9223372036854775807-" + M, "f", "v"), ("XADD", "n", "*", "f", "w"), ("XRANGE", "n", "-", "+"),
+        ("XADD", "o", "9223372036854775808-" + M, "f", "v"), ("XADD", "o", "*", "f", "w"), ("XRANGE", "o", "-", "+"),
     ]
     out = []
     with raw(srv) as c:
