@@ -57,15 +57,18 @@ static inline int buf_add(Buf *b, const char *s, Py_ssize_t n) {
 
 /* the decimal digits of n into out (at least 21 bytes), as %lld prints them; returns their
  * count. snprintf cost ~600 instructions a call: half of an LRANGE of 100 short strings. */
-static inline int fmt_ll(char *out, long long n) {
+static inline int fmt_sign_ull(char *out, int neg, unsigned long long u) {
     char tmp[24];
     int i = sizeof(tmp);
-    unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
     do { tmp[--i] = (char)('0' + u % 10); u /= 10; } while (u);
-    if (n < 0) tmp[--i] = '-';
+    if (neg) tmp[--i] = '-';
     int k = (int)sizeof(tmp) - i;
     memcpy(out, tmp + i, k);
     return k;
+}
+
+static inline int fmt_ll(char *out, long long n) {
+    return fmt_sign_ull(out, n < 0, n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n);
 }
 
 /* "<prefix><n>\r\n" into out (at least 24 bytes); returns its length */
@@ -890,13 +893,18 @@ static int pool_added(PyObject *pool, PyObject *items, PyObject *dead, PyObject 
     return rc < 0 || PyErr_Occurred() ? -1 : 0;
 }
 
-/* config value name of c (c.config.values[name]) as a long long; 0 when it is not an int */
-static int config_ll(PyObject *c, const char *name, long long *out) {
+static PyObject *cfg_hash_entries, *cfg_hash_value, *cfg_node_entries, *cfg_node_bytes;   /* config names */
+
+/* c.config.values[name] as a long long: 1, 0 (absent or not a small int), -1. name: an
+ * interned str made on first use (hashed once, not on every call) */
+static int config_ll(PyObject *c, PyObject **name, const char *text, long long *out) {
+    if (*name == NULL && (*name = PyUnicode_InternFromString(text)) == NULL) return -1;
     PyObject *config = cattr(c, s_config);
     PyObject *values = config == NULL ? NULL : cattr(config, s_values);
     Py_XDECREF(config);
     if (values == NULL) return -1;
-    PyObject *v = PyDict_CheckExact(values) ? PyDict_GetItemString(values, name) : NULL;   /* borrowed */
+    PyObject *v = PyDict_CheckExact(values) ? PyDict_GetItemWithError(values, *name) : NULL;   /* borrowed */
+    if (v == NULL && PyErr_Occurred()) { Py_DECREF(values); return -1; }
     int rc = 0;
     if (v != NULL && PyLong_CheckExact(v)) {
         int overflow;
@@ -923,8 +931,8 @@ static int native_smallhash(PyObject *c, PyObject *args, PyObject *h, PyObject *
     long long entries, limit;
     int rc;
     if (PyList_GET_SIZE(args) != 4 || SmallHash_type == NULL) return NATIVE_FALLBACK;
-    if ((rc = config_ll(c, "hash-max-listpack-entries", &entries)) <= 0) return rc;
-    if ((rc = config_ll(c, "hash-max-listpack-value", &limit)) <= 0) return rc;
+    if ((rc = config_ll(c, &cfg_hash_entries, "hash-max-listpack-entries", &entries)) <= 0) return rc;
+    if ((rc = config_ll(c, &cfg_hash_value, "hash-max-listpack-value", &limit)) <= 0) return rc;
     PyObject *field = PyList_GET_ITEM(args, 2), *value = PyList_GET_ITEM(args, 3);
     if (!packable(field, limit) || !packable(value, limit)) return NATIVE_FALLBACK;
     PyObject *text = cattr(h, s_text), *n = NULL, *needle = NULL, *new_text = NULL;
@@ -1648,8 +1656,8 @@ static int native_xadd(PyObject *c, PyObject *args, PyObject *s, PyObject **repl
     long long max_entries = 0, max_bytes = 0, live, deleted, size, load, len;
     unsigned long long lhi, llo, khi, klo, hi, lo;
     /* node_limits(c): the handler sets them on the stream first (CONFIG SET applies at once) */
-    if ((r = config_ll(c, "stream-node-max-entries", &max_entries)) <= 0
-        || (r = config_ll(c, "stream-node-max-bytes", &max_bytes)) <= 0) { rc = r; goto done; }
+    if ((r = config_ll(c, &cfg_node_entries, "stream-node-max-entries", &max_entries)) <= 0
+        || (r = config_ll(c, &cfg_node_bytes, "stream-node-max-bytes", &max_bytes)) <= 0) { rc = r; goto done; }
     if (!(nodes = cattr(s, s_nodes)) || !(entries = cattr(s, s_entries)) || !(ids = cattr(s, s_ids))
         || !(last = cattr(s, s_last_id)))
         goto done;
@@ -1727,7 +1735,9 @@ static int native_xadd(PyObject *c, PyObject *args, PyObject *s, PyObject **repl
     if (cset(s, s_last_id, id) < 0 || attr_add(s, s_entries_added, 1) < 0) goto error;
     if (PyDict_GET_SIZE(entries) == 1 && cset(s, s_first_id, id) < 0) goto error;
     char buf[48];
-    int k = snprintf(buf, sizeof buf, "%llu-%llu", hi, lo);
+    int k = fmt_sign_ull(buf, 0, hi);           /* "%llu-%llu" */
+    buf[k++] = '-';
+    k += fmt_sign_ull(buf + k, 0, lo);
     if (!(sid = PyUnicode_FromStringAndSize(buf, k))) goto error;
     *reply = sid;
     sid = NULL;
