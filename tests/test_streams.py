@@ -534,6 +534,8 @@ def _id_edges(srv):
     with raw(srv) as c:
         for cmd in script:
             r = c.call(*cmd)
+            if cmd[0] == "XPENDING" and r[0] == "*":     # each entry's idle time is the clock's
+                r = ("*", [("*", e[1][:2] + e[1][3:]) for e in r[1]])
             out.append(r)
     return out
 
