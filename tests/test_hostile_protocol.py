@@ -90,6 +90,10 @@ CASES = {
     "too big mbulk count string": b"*" + b"1" * 70000,
     "too big bulk count string": b"*1\r\n$" + b"1" * 70000,
     "empty bulk command name": b"*1\r\n$0\r\n\r\n",
+    # a payload's two end bytes are skipped unread: what follows "\n\r" starts a request
+    "a set after a bad payload end is inline": b"*2\r\n$4\r\nECHO\r\n$1\r\nx\n\r~1\r\n$4\r\nPING\r\n",
+    "a simple string after a bad payload end": b"*2\r\n$4\r\nECHO\r\n$1\r\nxAB+PING\r\n" + cmd(b"ECHO", b"y"),
+    "a bad payload end inside an array": b"*3\r\n$4\r\nECHO\r\n$1\r\nxAB+PING\r\n$1\r\ny\r\n",
 }
 
 

@@ -376,7 +376,6 @@ _BIG_ARRAY = re.compile(rb"\*\d{5}")     # a literal first byte: scanned at memc
 # same Python value as a bulk string or an array: simple string, verbatim string, big
 # number, attribute, set, push (tests/test_resp_reader.py tries every type byte).
 _ODD_BYTES = bytes.maketrans(b"~>|+=(", b"%%%%%%")    # mapped to "%", found with one find
-_ODD_LINES = [b"\r\n" + b for b in (b"+", b"=", b"(", b"|", b"~", b">")]
 _LIST, _STR = {list}, {str}
 
 
@@ -397,12 +396,17 @@ def _by_hiredis(chunk: bytes, out: list, odd: bool = True) -> int:
             reqs.append(req)
             req = reader.gets()
         if (not reader.has_data() and set(map(type, reqs)) == _LIST and all(reqs)
-                and set(map(type, chain.from_iterable(reqs))) == _STR
-                and not (odd and any(map(chunk.__contains__, _ODD_LINES)))):
+                and set(map(type, chain.from_iterable(reqs))) == _STR):
             reader.feed(b"*0\r\n")
             if reader.gets() == [] and not reader.has_data():
-                out += reqs
-                return len(chunk)
+                if not odd:
+                    out += reqs
+                    return len(chunk)
+                # a type byte hiredis decodes like a bulk or an array may start an element
+                # anywhere: hiredis skips the two bytes after a payload unread, so in
+                # "$1\r\nx\n\r~1\r\n..." it reads a set where Redis reads "~1" inline. Only
+                # the chunk's own bytes tell (re-encoded, compared)
+                return _by_packing(chunk, reqs, out, True)
             _hiredis[0] = _new_hiredis()
             return _by_packing(chunk, reqs, out, False)
     except Exception:      # ProtocolError; TypeError for a map keyed by a list: stop there
